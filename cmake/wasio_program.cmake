@@ -1,0 +1,8 @@
+# wasio_add_program(NAME SOURCES... [LIBS ...]): a guest program built from one source for both
+# targets. Natively it is build/bin/NAME, linked against the testbed's native front-end; in the wasm
+# sub-build it is build/bin/NAME.wasm.
+function(wasio_add_program name)
+  cmake_parse_arguments(arg "" "" "SOURCES;LIBS" ${ARGN})
+  add_executable(${name} ${arg_SOURCES} ${arg_UNPARSED_ARGUMENTS})
+  target_link_libraries(${name} PRIVATE wasio::guest ${arg_LIBS})
+endfunction()

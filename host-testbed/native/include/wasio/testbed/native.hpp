@@ -1,0 +1,37 @@
+#pragma once
+/// The native front-end: implements wasio::sys for a guest linked into a native program by calling
+/// a wasio::testbed::host directly. Same guest source, no wasm: fast, debuggable, sanitizer-friendly.
+///
+/// A natively linked guest program needs nothing special: on its first sys call the front-end
+/// creates a host from the environment, the way `wasio-run` would from its flags:
+///   WASIO_TCPLISTEN=ADDR:PORT[,ADDR:PORT...]   pre-opened listeners, fd 3, 4, ...
+///   WASIO_PROFILE=strict|wasmtime-legacy|uvwasi
+///   WASIO_TRACE=1                              trace every host call to stderr
+/// and prints `wasio-run: listening on ADDR:PORT (fd N)` for each listener, like wasio-run.
+/// A malformed variable is reported on stderr and exits with status 2.
+///
+/// Tests instead install a host they configured:
+///   auto h = wasio::testbed::host::create(config).value();
+///   wasio::testbed::native::scoped_host installed(*h);
+///   ... guest code under test calls wasio::sys ...
+
+#include "wasio/testbed/host.hpp"
+
+namespace wasio::testbed::native {
+
+/// Installs `h` behind wasio::sys for this process until destroyed; restores the previous host.
+class scoped_host {
+ public:
+  explicit scoped_host(host& h);
+  ~scoped_host();
+  scoped_host(const scoped_host&) = delete;
+  scoped_host& operator=(const scoped_host&) = delete;
+
+ private:
+  host* previous_;
+};
+
+/// The host behind wasio::sys now (installed, or created from the environment on first use).
+host& current();
+
+}  // namespace wasio::testbed::native
