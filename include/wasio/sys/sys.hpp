@@ -95,4 +95,10 @@ result<void> environ_get(char** pointers, char* buffer);
 /// Yields the processor. Errors: none on known hosts.
 result<void> sched_yield();
 
+/// Makes a poll_oneoff blocked in another thread (or the next one) return early, possibly with no
+/// events. Safe from any thread. This is not a WASI call: natively linked guests get it from the
+/// testbed; preview1 has no such channel, so on wasm32 it fails.
+/// Errors: notsup (wasm32 preview1: use a waker strategy from wasio/io/waker.hpp instead).
+result<void> interrupt_poll();
+
 }  // namespace wasio::sys
