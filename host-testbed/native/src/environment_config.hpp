@@ -1,0 +1,27 @@
+#pragma once
+// How a natively linked guest configures its host without a command line: the WASIO_* variables
+// (documented in native.hpp), the process's own arguments and environment.
+
+#include <optional>
+#include <string>
+
+#include "wasio/testbed/host.hpp"
+
+namespace wasio::testbed::native::detail {
+
+/// The values of WASIO_TCPLISTEN, WASIO_PROFILE and WASIO_TRACE; nullptr when unset.
+struct wasio_variables {
+  const char* tcplisten = nullptr;
+  const char* profile = nullptr;
+  const char* trace = nullptr;
+};
+
+/// Listeners, profile and trace from `variables`. On a malformed value: nullopt, and `problem`
+/// names the variable and the value.
+std::optional<host_config> config_from_variables(const wasio_variables& variables, std::string& problem);
+
+/// config_from_variables over this process's environment, plus args from /proc/self/cmdline and
+/// the environment from `environ`.
+std::optional<host_config> config_from_environment(std::string& problem);
+
+}  // namespace wasio::testbed::native::detail
