@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what wasio needs from Debian's archive (Debian 12). Quick and silent when all is there:
+# it only asks dpkg, and calls apt only when a package is missing.
+set -euo pipefail
+
+packages=(
+  clang-19 lld-19 wasi-libc libc++-19-dev-wasm32 libc++abi-19-dev-wasm32 libclang-rt-19-dev-wasm32
+  wabt libboost1.81-dev cmake ninja-build g++ libgtest-dev python3 curl socat netcat-openbsd
+  node-llhttp wrk apache2-utils nghttp2-client redis-tools redis-server gnuplot-nox bsdutils
+)
+
+# One dpkg-query for all: it prints a line per installed package and is silent about unknown ones.
+installed="$(dpkg-query -W -f='${Package} ${Status}\n' "${packages[@]}" 2>/dev/null | awk '/ install ok installed$/ {print $1}' || true)"
+missing=()
+for package in "${packages[@]}"; do
+  grep -qxF "$package" <<<"$installed" || missing+=("$package")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "wasio setup: missing packages: ${missing[*]}" >&2
+  echo "Install them as root, then run this again:" >&2
+  echo "  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+  echo "(clang-19 and its wasm32 libraries come from Debian 12's archive; with your own wasi-sdk," >&2
+  echo " set WASI_SDK_PREFIX instead and skip clang-19 lld-19 wasi-libc and the *-wasm32 packages.)" >&2
+  exit 1
+fi
+
+echo "wasio setup: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"
