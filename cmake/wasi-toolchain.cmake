@@ -30,6 +30,10 @@ endif()
 set(CMAKE_C_COMPILER_TARGET ${triple})
 set(CMAKE_CXX_COMPILER_TARGET ${triple})
 set(CMAKE_EXECUTABLE_SUFFIX .wasm)
+# CMake 3.25 has no Platform/WASI: its generic system file resets CMAKE_EXECUTABLE_SUFFIX to "" after
+# this file ran, so programs came out without .wasm. The per-language suffixes survive that reset.
+set(CMAKE_EXECUTABLE_SUFFIX_C .wasm)
+set(CMAKE_EXECUTABLE_SUFFIX_CXX .wasm)
 set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
 
 # No exceptions or RTTI on the wasm side (wasi-sdk's and Debian's libc++ are built without them).
