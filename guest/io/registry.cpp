@@ -235,6 +235,7 @@ void registry::add_waker(detail::waker_state* w) {
 
 void registry::remove_waker(detail::waker_state* w) {
   wakers_.erase(std::find(wakers_.begin(), wakers_.end(), w));
+  if (wakers_.empty()) wake_pending_.store(false, std::memory_order_relaxed);  // no one left to report
   wake_bound_.reset();
   for (detail::waker_state* other : wakers_)
     if (auto bound = other->strategy->max_block(); bound && (!wake_bound_ || *bound < *wake_bound_)) wake_bound_ = bound;

@@ -67,6 +67,8 @@ class registry {
   std::size_t size() const { return live_; }
   /// Subscriptions the next poll hands the host, not counting its timeout clock.
   std::size_t subscription_count() const { return subs_.size() - 1; }
+  /// The array the next poll hands the host (without its timeout clock), for tests and benchmarks.
+  std::span<const abi::subscription> subscriptions() const { return std::span(subs_).subspan(1); }
   /// True when `tok` names a live registration of this registry.
   bool contains(wasio::token tok) const;
 

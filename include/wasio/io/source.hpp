@@ -8,7 +8,7 @@
 /// Notes: moving a registered source moves its registration with it; destroying one deregisters it.
 /// A source must not outlive the registry it is registered with.
 ///
-/// Example (compiled in tests/guest/registry_test.cpp):
+/// Example (compiled in tests/guest/poll_test.cpp):
 ///   wasio::source raw(fd);  // an fd owned elsewhere
 ///   auto tok = poll.registry().register_source(raw, wasio::interest::readable);
 
