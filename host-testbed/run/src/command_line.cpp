@@ -1,0 +1,138 @@
+#include "command_line.hpp"
+
+#include <cstdlib>
+
+namespace wasio::run {
+
+std::optional<command_line> parse_command_line(const std::vector<std::string>& argv, std::string& error) {
+  command_line cl;
+  std::size_t i = 0;
+  // Flags take their value as the next word or after '=' (--env=A=B); the first word that is
+  // not a flag is the module, and everything after it belongs to the guest.
+  auto value_of = [&](const std::string& word, std::string_view flag, std::string& value) {
+    if (word == flag) {
+      if (i + 1 >= argv.size()) {
+        error = std::string(flag) + " needs a value";
+        return false;
+      }
+      value = argv[++i];
+      return true;
+    }
+    value = word.substr(flag.size() + 1);
+    return true;
+  };
+  auto matches = [](const std::string& word, std::string_view flag) {
+    return word == flag || (word.size() > flag.size() && word.compare(0, flag.size(), flag) == 0 && word[flag.size()] == '=');
+  };
+  auto add_listener = [&](const std::string& text) {
+    auto spec = testbed::parse_listen_spec(text);
+    if (!spec) {
+      error = "bad listen address '" + text + "' (want ADDR:PORT or [V6ADDR]:PORT)";
+      return false;
+    }
+    cl.listeners.push_back(*spec);
+    return true;
+  };
+  for (; i < argv.size(); ++i) {
+    const std::string& word = argv[i];
+    std::string value;
+    if (word == "--") {
+      ++i;
+      break;
+    }
+    if (word.empty() || word[0] != '-') break;
+    if (word == "-h" || word == "--help") {
+      cl.help = true;
+    } else if (word == "-V" || word == "--version") {
+      cl.version = true;
+    } else if (word == "--trace") {
+      cl.trace = true;
+    } else if (word == "--compile-only") {
+      cl.compile_only = true;
+    } else if (matches(word, "--tcplisten")) {
+      if (!value_of(word, "--tcplisten", value) || !add_listener(value)) return std::nullopt;
+    } else if (word == "-S" || word.compare(0, 2, "-S") == 0) {
+      value = word.size() > 2 ? word.substr(2) : "";
+      if (value.empty()) {
+        if (i + 1 >= argv.size()) {
+          error = "-S needs a value";
+          return std::nullopt;
+        }
+        value = argv[++i];
+      }
+      static constexpr std::string_view tcplisten = "tcplisten=";
+      if (value.compare(0, tcplisten.size(), tcplisten) != 0) {
+        error = "unsupported -S option '" + value + "' (only tcplisten=ADDR:PORT)";
+        return std::nullopt;
+      }
+      if (!add_listener(value.substr(tcplisten.size()))) return std::nullopt;
+    } else if (matches(word, "--env")) {
+      if (!value_of(word, "--env", value)) return std::nullopt;
+      if (value.find('=') == std::string::npos || value.front() == '=') {
+        error = "bad --env '" + value + "' (want NAME=VALUE)";
+        return std::nullopt;
+      }
+      cl.env.push_back(value);
+    } else if (matches(word, "--profile")) {
+      if (!value_of(word, "--profile", value)) return std::nullopt;
+      auto p = testbed::parse_profile(value);
+      if (!p) {
+        error = "unknown profile '" + value + "' (strict, wasmtime-legacy or uvwasi)";
+        return std::nullopt;
+      }
+      cl.semantics = *p;
+    } else if (matches(word, "--cache-dir")) {
+      if (!value_of(word, "--cache-dir", value)) return std::nullopt;
+      if (value.empty()) {
+        error = "--cache-dir needs a directory";
+        return std::nullopt;
+      }
+      cl.cache_dir = value;
+    } else {
+      error = "unknown option '" + word + "'";
+      return std::nullopt;
+    }
+  }
+  if (cl.help || cl.version) return cl;
+  if (i >= argv.size()) {
+    error = "no module given";
+    return std::nullopt;
+  }
+  cl.module = argv[i++];
+  cl.args.assign(argv.begin() + static_cast<std::ptrdiff_t>(i), argv.end());
+  return cl;
+}
+
+std::string default_cache_dir() {
+  if (const char* dir = std::getenv("WASIO_CACHE_DIR"); dir != nullptr && *dir != '\0') return dir;
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && *xdg != '\0') return std::string(xdg) + "/wasio";
+  if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') return std::string(home) + "/.cache/wasio";
+  return {};
+}
+
+const char* usage_text() {
+  return R"(usage: wasio-run [OPTIONS] MODULE.wasm [ARGS...]
+
+Runs a WASI preview1 command module: translates it with wasm2c, compiles it with the system C
+compiler into a cache keyed by the module's content, and runs its _start export.
+
+options:
+  --tcplisten ADDR:PORT     pre-open a listening TCP socket (fd 3, 4, ... in order; port 0 picks one)
+  -S tcplisten=ADDR:PORT    the same, wasmtime's spelling
+  --env NAME=VALUE          add to the guest's environment (it starts empty)
+  --profile P               host semantics: strict (default), wasmtime-legacy, uvwasi
+  --trace                   log every host call with its arguments and errno to stderr
+  --cache-dir DIR           compiled-module cache (default $WASIO_CACHE_DIR, else
+                            $XDG_CACHE_HOME/wasio, else ~/.cache/wasio)
+  --compile-only            translate and compile MODULE into the cache, then exit 0
+  -h, --help                this text
+  -V, --version             version
+
+exit status: the guest's proc_exit code (0 when _start returns); 134 when the guest traps (one
+line "wasio-run: trap: ..." on stderr); 1 when the module cannot be run (missing imports, no
+_start, a feature wasm2c cannot translate, missing tools); 2 for usage errors.
+environment: WASIO_WASM2C (wasm2c program), WASIO_CC, else CC, else cc (C compiler).
+)";
+}
+
+}  // namespace wasio::run

@@ -1,0 +1,35 @@
+#pragma once
+// wasio-run's command line, parsed without side effects so tests and --help agree on it.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "wasio/testbed/host.hpp"
+#include "wasio/testbed/profile.hpp"
+
+namespace wasio::run {
+
+struct command_line {
+  std::vector<testbed::listen_spec> listeners;  // fd 3, 4, ... in this order
+  std::vector<std::string> env;                 // "NAME=VALUE", the guest's whole environment
+  testbed::profile semantics = testbed::profile::strict;
+  bool trace = false;
+  bool compile_only = false;
+  bool help = false;
+  bool version = false;
+  std::optional<std::string> cache_dir;  // --cache-dir; otherwise see default_cache_dir()
+  std::string module;                    // MODULE.wasm
+  std::vector<std::string> args;         // after MODULE, passed to the guest
+};
+
+/// Parses argv (without argv[0]). On a usage error returns nullopt and sets `error` to one line.
+std::optional<command_line> parse_command_line(const std::vector<std::string>& argv, std::string& error);
+
+/// $WASIO_CACHE_DIR, else $XDG_CACHE_HOME/wasio, else $HOME/.cache/wasio (empty if none is set).
+std::string default_cache_dir();
+
+/// The --help text.
+const char* usage_text();
+
+}  // namespace wasio::run

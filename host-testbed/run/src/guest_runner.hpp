@@ -1,0 +1,33 @@
+#pragma once
+// Runs a compiled module's _start on a dedicated guest thread and classifies how it ended.
+//
+// wasm2c's runtime keeps process-global state (jump buffer, signal handler, function types), so
+// a process runs at most one guest. Faults are sorted by wasio-run's own SIGSEGV/SIGBUS handler:
+// a fault inside the guest memory's 8 GiB reservation, or in the guard page below the guest
+// thread's stack, raised by guest code (not inside a host import) is a guest trap; anything else
+// is a host bug and is reported as one ("wasio-run: host crash (bug): ..."), then the default
+// action runs, so a host bug is never disguised as a guest trap.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "wasio/testbed/host.hpp"
+
+namespace wasio::run {
+
+struct run_outcome {
+  enum class ending { returned, exited, trapped, failed };
+  ending how = ending::failed;
+  std::uint32_t exit_code = 0;  // exited
+  int trap = 0;                 // trapped: a wasm_rt_trap_t value
+  std::string error;            // failed: one line (no _start, dlopen failure, ...)
+};
+
+/// Loads `shared_object` (built by compiled_module()) and runs it against `host`.
+run_outcome run_guest(const std::string& shared_object, testbed::host& host);
+
+/// The words after "wasio-run: trap: " for a wasm_rt_trap_t value ("unreachable", ...).
+std::string_view trap_message(int trap);
+
+}  // namespace wasio::run

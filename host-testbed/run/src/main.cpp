@@ -1,0 +1,112 @@
+// wasio-run: runs a WASI preview1 command module through wasm2c on the wasio host testbed.
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "command_line.hpp"
+#include "guest_runner.hpp"
+#include "module_cache.hpp"
+#include "wasio/testbed/host.hpp"
+#include "wasio/testbed/wasm2c/imports.hpp"
+#include "wasio/testbed/wasm2c/module_info.hpp"
+
+namespace {
+
+constexpr int exit_cannot_run = 1;
+constexpr int exit_usage = 2;
+constexpr int exit_trap = 134;  // what a native program killed by abort() reports
+
+int complain(const std::string& line, int status) {
+  std::fprintf(stderr, "wasio-run: %s\n", line.c_str());
+  return status;
+}
+
+bool read_module(const std::string& path, std::vector<std::byte>& bytes) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::vector<char> chars((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  bytes.resize(chars.size());
+  for (std::size_t i = 0; i < chars.size(); ++i) bytes[i] = static_cast<std::byte>(chars[i]);
+  return !in.bad();
+}
+
+std::string printable_address(const std::string& address) {
+  return address.find(':') != std::string::npos ? "[" + address + "]" : address;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace wasio;
+  std::vector<std::string> words(argv + 1, argv + argc);
+  std::string error;
+  auto parsed = run::parse_command_line(words, error);
+  if (!parsed) {
+    std::fprintf(stderr, "wasio-run: %s\n%s", error.c_str(), "try 'wasio-run --help'\n");
+    return exit_usage;
+  }
+  run::command_line& cl = *parsed;
+  if (cl.help) {
+    std::fputs(run::usage_text(), stdout);
+    return 0;
+  }
+  if (cl.version) {
+    std::printf("wasio-run %s (wasm2c front-end, wabt 1.0.32 naming)\n", WASIO_VERSION);
+    return 0;
+  }
+
+  std::vector<std::byte> bytes;
+  if (!read_module(cl.module, bytes)) return complain("cannot read " + cl.module, exit_cannot_run);
+  auto info = testbed::wasm2c::read_module_info(bytes);
+  if (!info) return complain(cl.module + " is not a valid wasm module", exit_cannot_run);
+  // Refuse before translating: a module that cannot link should not cost a compile.
+  auto missing = testbed::wasm2c::unresolved_imports(*info, testbed::preview1_function_names());
+  if (!missing.empty()) {
+    std::string list;
+    for (const std::string& m : missing) list += "\n  " + m;
+    return complain(cl.module + " imports what this host does not provide (" + std::to_string(missing.size()) +
+                        "):" + list,
+                    exit_cannot_run);
+  }
+  if (!info->exports_function("_start") && !cl.compile_only)
+    return complain(cl.module + " exports no _start function (not a WASI command)", exit_cannot_run);
+
+  const std::string cache_dir = cl.cache_dir ? *cl.cache_dir : run::default_cache_dir();
+  run::compile_outcome compiled = run::compiled_module(bytes, cl.module, cache_dir);
+  if (!compiled.ok) return complain(compiled.error, exit_cannot_run);
+  if (cl.compile_only) return 0;
+
+  testbed::host_config config;
+  config.semantics = cl.semantics;
+  config.args.push_back(cl.module);
+  config.args.insert(config.args.end(), cl.args.begin(), cl.args.end());
+  config.env = cl.env;
+  config.listeners = cl.listeners;
+  if (cl.trace) config.trace = stderr;
+  auto created = testbed::host::create(std::move(config));
+  if (!created) {
+    errc e = created.error();
+    return complain(std::string("cannot open the listeners: ") + std::string(message(e)), exit_cannot_run);
+  }
+  std::unique_ptr<testbed::host> host = std::move(*created);
+  for (const testbed::bound_listener& l : host->listeners())
+    std::fprintf(stderr, "wasio-run: listening on %s:%u (fd %u)\n", printable_address(l.address).c_str(),
+                 static_cast<unsigned>(l.port), static_cast<unsigned>(l.fd));
+  std::fflush(stderr);
+
+  run::run_outcome outcome = run::run_guest(compiled.shared_object, *host);
+  host.reset();  // closes every guest fd and listener before the process reports
+  switch (outcome.how) {
+    case run::run_outcome::ending::returned: return 0;
+    case run::run_outcome::ending::exited: return static_cast<int>(outcome.exit_code & 0xff);
+    case run::run_outcome::ending::trapped: {
+      std::string_view what = run::trap_message(outcome.trap);
+      std::fprintf(stderr, "wasio-run: trap: %.*s\n", static_cast<int>(what.size()), what.data());
+      return exit_trap;
+    }
+    case run::run_outcome::ending::failed: break;
+  }
+  return complain(outcome.error, exit_cannot_run);
+}

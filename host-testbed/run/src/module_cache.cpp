@@ -1,0 +1,327 @@
+#include "module_cache.hpp"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <vector>
+
+#include "wasio/testbed/wasm2c/module_info.hpp"
+
+extern char** environ;
+
+namespace wasio::run {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Every module is translated under this name; symbols are Z_wasio_guestZ_<export>.
+constexpr const char* module_name_c = "wasio_guest";
+// The WASM_RT_* configuration shared by the module, the glue and wasm-rt-impl.c: they must agree,
+// or the runtime's trap and memory code disagree with the module about how bounds are checked.
+// Signal-based bounds checks (8 GiB reservation) and native-stack overflow detection through
+// the guard page of the guest thread's stack (see guest_runner.cpp); stack-clash protection makes
+// a large frame touch the guard page instead of jumping over it.
+const std::vector<std::string> compile_flags = {
+    "-O2", "-fPIC", "-shared", "-fstack-clash-protection", "-w",
+    "-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=1", "-DWASM_RT_USE_STACK_DEPTH_COUNT=0",
+    "-DWASM_RT_SKIP_SIGNAL_RECOVERY=0"};
+
+std::string wasm2c_program() {
+  if (const char* p = std::getenv("WASIO_WASM2C"); p != nullptr && *p != '\0') return p;
+  return "wasm2c";
+}
+
+std::string c_compiler() {
+  if (const char* p = std::getenv("WASIO_CC"); p != nullptr && *p != '\0') return p;
+  if (const char* p = std::getenv("CC"); p != nullptr && *p != '\0') return p;
+  return "cc";
+}
+
+std::string runtime_dir() {
+  if (const char* p = std::getenv("WASIO_WASM2C_RUNTIME"); p != nullptr && *p != '\0') return p;
+  return WASIO_WASM2C_RUNTIME_DIR;
+}
+
+std::uint64_t fnv1a(std::uint64_t hash, const void* data, std::size_t size) {
+  const auto* bytes = static_cast<const unsigned char*>(data);
+  for (std::size_t i = 0; i < size; ++i) {
+    hash ^= bytes[i];
+    hash *= 0x100000001b3ull;
+  }
+  return hash;
+}
+
+bool read_file(const fs::path& path, std::vector<std::byte>& out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::vector<char> chars((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  out.resize(chars.size());
+  if (!chars.empty()) std::memcpy(out.data(), chars.data(), chars.size());
+  return true;
+}
+
+bool write_file(const fs::path& path, const void* data, std::size_t size) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(static_cast<const char*>(data), static_cast<std::streamsize>(size));
+  return static_cast<bool>(out.flush());
+}
+
+struct spawn_result {
+  bool started = false;
+  int spawn_errno = 0;
+  int status = 0;  // waitpid status
+};
+
+/// Runs `argv` with stdout and stderr sent to `log`; waits for it.
+spawn_result run_tool(const std::vector<std::string>& argv, const fs::path& log) {
+  spawn_result r;
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  posix_spawn_file_actions_addclose(&actions, 0);
+  pid_t pid = 0;
+  int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) {
+    r.spawn_errno = rc;
+    return r;
+  }
+  r.started = true;
+  while (waitpid(pid, &r.status, 0) < 0 && errno == EINTR) {
+  }
+  return r;
+}
+
+bool succeeded(const spawn_result& r) { return r.started && WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0; }
+
+std::string first_lines(const fs::path& log, std::size_t max_lines) {
+  std::ifstream in(log);
+  std::string line, text;
+  for (std::size_t n = 0; n < max_lines && std::getline(in, line);) {
+    if (line.empty()) continue;
+    if (!text.empty()) text += " | ";
+    text += line;
+    ++n;
+  }
+  return text;
+}
+
+/// Maps wasm2c's complaint to a one-line message naming the feature it lacks.
+std::string wasm2c_failure(const std::string& module_name, const spawn_result& r, const fs::path& log) {
+  std::string detail = first_lines(log, 1);
+  struct known {
+    const char* needle;
+    const char* feature;
+  };
+  static constexpr known features[] = {
+      {"threads not allowed", "threads (shared memory / atomics)"},
+      {"memory64 not allowed", "memory64"},
+      {"invalid section code: 13", "exception handling"},
+      {"multi-memory", "multiple memories"},
+      {"multiple memories", "multiple memories"},
+      {"unexpected opcode: 0xfd", "SIMD"},
+      {"unexpected opcode: 0x12", "tail calls (return_call)"},
+      {"unexpected opcode: 0x13", "tail calls (return_call_indirect)"},
+      {"unexpected opcode: 0xfe", "threads (atomics)"},
+  };
+  for (const known& k : features)
+    if (detail.find(k.needle) != std::string::npos)
+      return module_name + " uses " + k.feature + ", which wasm2c 1.0.32 cannot translate (wasm2c: " + detail + ")";
+  if (r.started && WIFSIGNALED(r.status))
+    return "wasm2c crashed (signal " + std::to_string(WTERMSIG(r.status)) + ") translating " + module_name +
+           "; wasm2c 1.0.32 aborts on SIMD (v128) code, which this module probably uses";
+  return "wasm2c cannot translate " + module_name + ": " + (detail.empty() ? "no message" : detail);
+}
+
+std::string hex(std::uint64_t value) {
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(value));
+  return text;
+}
+
+bool same_bytes(const fs::path& stored, std::span<const std::byte> bytes) {
+  std::vector<std::byte> cached;
+  return read_file(stored, cached) && cached.size() == bytes.size() &&
+         std::equal(cached.begin(), cached.end(), bytes.begin());
+}
+
+/// The instance struct's field holding the module's own memory ("w2c_memory" when exported as
+/// "memory", "w2c_M0" when not exported), or "" when the module defines none. Exported or not,
+/// wasio-run needs it to tell guest out-of-bounds faults from host crashes.
+std::string memory_field(const fs::path& header) {
+  std::ifstream in(header);
+  std::string line;
+  bool in_instance = false;
+  static constexpr std::string_view marker = "  wasm_rt_memory_t ";
+  while (std::getline(in, line)) {
+    if (line.rfind("typedef struct Z_wasio_guest_instance_t", 0) == 0) in_instance = true;
+    else if (in_instance && line.rfind("}", 0) == 0) break;
+    else if (in_instance && line.rfind(marker, 0) == 0 && line.back() == ';')
+      return line.substr(marker.size(), line.size() - marker.size() - 1);
+  }
+  return {};
+}
+
+/// Translates and compiles into `work` (a private directory). Returns an error line, or "".
+std::string build_entry(std::span<const std::byte> bytes, const std::string& module_name, const fs::path& work) {
+  auto info = testbed::wasm2c::read_module_info(bytes);
+  if (!info) return module_name + " is not a valid wasm module";
+  if (!info->unsupported_features.empty())
+    return module_name + " uses " + info->unsupported_features.front() + ", which wasm2c 1.0.32 cannot translate";
+  if (!write_file(work / "module.wasm", bytes.data(), bytes.size())) return "cannot write to the cache at " + work.string();
+  const fs::path log = work / "build.log";
+  spawn_result translated = run_tool({wasm2c_program(), std::string("--module-name=") + module_name_c,
+                                      (work / "module.wasm").string(), "-o", (work / "module.c").string()},
+                                     log);
+  if (!translated.started)
+    return "cannot run " + wasm2c_program() + " (" + std::strerror(translated.spawn_errno) +
+           "): install wabt 1.0.32 (apt-get install wabt) or set WASIO_WASM2C";
+  if (!succeeded(translated)) return wasm2c_failure(module_name, translated, log);
+
+  std::string glue = glue_source(memory_field(work / "module.h"), info->exports_function("_start"));
+  if (!write_file(work / "glue.c", glue.data(), glue.size())) return "cannot write to the cache at " + work.string();
+  const std::string rt = runtime_dir();
+  if (!fs::exists(fs::path(rt) / "wasm-rt-impl.c"))
+    return "wasm2c runtime not found at " + rt + "/wasm-rt-impl.c: install wabt (apt-get install wabt) or set WASIO_WASM2C_RUNTIME";
+  std::vector<std::string> cc = {c_compiler()};
+  cc.insert(cc.end(), compile_flags.begin(), compile_flags.end());
+  cc.insert(cc.end(), {"-I" + rt, "-I" + work.string(), "-o", (work / "module.so").string(),
+                       (work / "module.c").string(), (work / "glue.c").string(), rt + "/wasm-rt-impl.c", "-lm"});
+  spawn_result compiled = run_tool(cc, log);
+  if (!compiled.started)
+    return "cannot run the C compiler '" + cc[0] + "' (" + std::strerror(compiled.spawn_errno) +
+           "): install one (apt-get install gcc) or set WASIO_CC";
+  if (!succeeded(compiled)) return "compiling " + module_name + " failed: " + first_lines(log, 3) + " (log: " + log.string() + ")";
+  return {};
+}
+
+}  // namespace
+
+std::string glue_source(const std::string& memory_field, bool has_start) {
+  std::string text = R"(/* Generated by wasio-run: the fixed entry points wasio-run calls (see module_cache.hpp). */
+#include "wasm-rt-impl.h"
+#include "module.h"
+#include <stddef.h>
+
+unsigned wasio_glue_version(void) { return )" + std::to_string(glue_version) + R"(u; }
+size_t wasio_glue_instance_size(void) { return sizeof(Z_wasio_guest_instance_t); }
+void wasio_glue_init(void) { wasm_rt_init(); Z_wasio_guest_init_module(); }
+
+wasm_rt_memory_t* wasio_glue_memory(void* instance) {
+)";
+  text += memory_field.empty() ? "  (void)instance;\n  return NULL;\n"
+                                : "  return &((Z_wasio_guest_instance_t*)instance)->" + memory_field + ";\n";
+  text += R"(}
+
+/* Each entry point returns 0, a wasm_rt_trap_t code, or the value wasio_glue_leave() passed. */
+int wasio_glue_instantiate(void* instance, struct Z_wasi_snapshot_preview1_instance_t* env) {
+  int code = wasm_rt_impl_try();
+  if (code != 0) return code;
+  Z_wasio_guest_instantiate((Z_wasio_guest_instance_t*)instance, env);
+  return 0;
+}
+
+int wasio_glue_has_start(void) { return )";
+  text += has_start ? "1" : "0";
+  text += R"(; }
+
+int wasio_glue_start(void* instance) {
+)";
+  if (has_start) {
+    text += R"(  int code = wasm_rt_impl_try();
+  if (code != 0) return code;
+  Z_wasio_guestZ__start((Z_wasio_guest_instance_t*)instance);
+  return 0;
+)";
+  } else {
+    text += "  (void)instance;\n  return 0;\n";
+  }
+  text += R"(}
+
+/* Unwinds out of the guest to the entry point running it (proc_exit). */
+WASM_RT_NO_RETURN void wasio_glue_leave(int code) { WASM_RT_LONGJMP(wasm_rt_jmp_buf, code); }
+/* Raises a trap (wasio-run's fault handler, once it proved the fault is the guest's). */
+WASM_RT_NO_RETURN void wasio_glue_trap(int code) { wasm_rt_trap((wasm_rt_trap_t)code); }
+
+void wasio_glue_free(void* instance) { Z_wasio_guest_free((Z_wasio_guest_instance_t*)instance); wasm_rt_free(); }
+)";
+  return text;
+}
+
+compile_outcome compiled_module(std::span<const std::byte> bytes, const std::string& module_name,
+                                const std::string& cache_dir) {
+  compile_outcome outcome;
+  if (cache_dir.empty()) {
+    outcome.error = "no cache directory: set WASIO_CACHE_DIR or HOME, or pass --cache-dir";
+    return outcome;
+  }
+  std::error_code ec;
+  fs::create_directories(cache_dir, ec);
+  if (ec) {
+    outcome.error = "cannot create the cache directory " + cache_dir + ": " + ec.message();
+    return outcome;
+  }
+  std::string salt = "wasio-run " WASIO_VERSION " glue " + std::to_string(glue_version) + " cc " + c_compiler() +
+                     " wasm2c " + wasm2c_program() + " rt " + runtime_dir();
+  for (const std::string& f : compile_flags) salt += " " + f;
+  std::uint64_t key = fnv1a(0xcbf29ce484222325ull, salt.data(), salt.size());
+  key = fnv1a(key, bytes.data(), bytes.size());
+
+  // Slots after the first only ever hold modules whose hash collided with an earlier slot's.
+  for (int slot = 0; slot < 8; ++slot) {
+    const fs::path entry = fs::path(cache_dir) / (hex(key) + "-" + std::to_string(slot));
+    if (fs::exists(entry / "module.so") && fs::exists(entry / "module.wasm")) {
+      if (!same_bytes(entry / "module.wasm", bytes)) continue;
+      outcome.ok = true;
+      outcome.cache_hit = true;
+      outcome.shared_object = (entry / "module.so").string();
+      return outcome;
+    }
+    std::string pattern = (fs::path(cache_dir) / ".tmp-XXXXXX").string();
+    if (mkdtemp(pattern.data()) == nullptr) {
+      outcome.error = "cannot write to the cache directory " + cache_dir + ": " + std::strerror(errno);
+      return outcome;
+    }
+    const fs::path work = pattern;
+    std::string error = build_entry(bytes, module_name, work);
+    if (!error.empty()) {
+      fs::remove_all(work, ec);
+      outcome.error = error;
+      return outcome;
+    }
+    fs::remove(work / "module.c", ec);  // large and no longer needed; module.h is kept for debugging
+    if (std::rename(work.c_str(), entry.c_str()) != 0) {
+      // Another run published this slot first (or a broken entry sits there): use it if it
+      // holds our module, otherwise try the next slot.
+      fs::remove_all(work, ec);
+      if (fs::exists(entry / "module.so") && same_bytes(entry / "module.wasm", bytes)) {
+        outcome.ok = true;
+        outcome.shared_object = (entry / "module.so").string();
+        return outcome;
+      }
+      continue;
+    }
+    outcome.ok = true;
+    outcome.shared_object = (entry / "module.so").string();
+    return outcome;
+  }
+  outcome.error = "no free cache slot for " + module_name + " in " + cache_dir;
+  return outcome;
+}
+
+}  // namespace wasio::run

@@ -1,0 +1,554 @@
+// The wasi_snapshot_preview1 imports for wasm2c modules: bounds-check, decode, call the core,
+// encode results only on success (the uvwasi / wasm2c-adapter shape, see STYLE.md).
+#include "wasio/testbed/wasm2c/imports.hpp"
+
+#include <array>
+#include <cinttypes>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+#include <vector>
+
+#include "wasio/testbed/wasm2c/guest_memory.hpp"
+
+namespace wasio::testbed::wasm2c {
+namespace {
+
+thread_local int host_call_depth = 0;
+
+/// One import invocation: marks the thread as inside host code, snapshots the memory bounds
+/// (the guest cannot grow its memory while we run), and reports front-end rejections to the trace.
+class host_call {
+ public:
+  host_call(wasio_wasi_env* env, const char* function)
+      : env_(env), function_(function), memory_(snapshot(env)) {
+    ++host_call_depth;
+  }
+  ~host_call() { --host_call_depth; }
+  host_call(const host_call&) = delete;
+  host_call& operator=(const host_call&) = delete;
+
+  const guest_memory& memory() const { return memory_; }
+  testbed::host& core() const { return *env_->host; }
+  wasio_wasi_env& env() const { return *env_; }
+
+  /// Fails the call before the core sees it; the trace says why (the core never heard of it).
+  [[gnu::format(printf, 3, 4)]] std::uint32_t reject(errc code, const char* format, ...) const {
+    if (env_->host != nullptr && env_->host->tracing()) {
+      char why[256];
+      va_list args;
+      va_start(args, format);
+      std::vsnprintf(why, sizeof why, format, args);
+      va_end(args);
+      char line[384];
+      std::snprintf(line, sizeof line, "wasm2c: %s -> %.*s (%s)", function_,
+                    static_cast<int>(name(code).size()), name(code).data(), why);
+      env_->host->trace_line(line);
+    }
+    return static_cast<std::uint32_t>(code);
+  }
+
+ private:
+  static guest_memory snapshot(const wasio_wasi_env* env) {
+    if (env->memory == nullptr) return guest_memory(nullptr, 0);
+    return guest_memory(env->memory->data, env->memory->size);
+  }
+  wasio_wasi_env* env_;
+  const char* function_;
+  guest_memory memory_;
+};
+
+std::uint32_t to_wasi(errc code) { return static_cast<std::uint32_t>(code); }
+
+/// The host's answer for a call it has no resource for. Success would leave out-parameters we
+/// cannot produce, so it becomes notsup (no core should answer success here).
+std::uint32_t unsupported(const host_call& call, std::string_view function, std::uint32_t fd) {
+  errc code = call.core().fd_unsupported(function, fd);
+  return to_wasi(code == errc::success ? errc::notsup : code);
+}
+
+/// Decodes a guest iovec/ciovec array into host buffers. Every element is checked before the
+/// caller does anything, so a bad last iovec fails the call with nothing read or written.
+template <class HostIovec>
+std::uint32_t decode_iovecs(const host_call& call, guest_ptr iovs, std::uint32_t count,
+                            std::vector<HostIovec>& out) {
+  const guest_memory& memory = call.memory();
+  if (!memory.contains_array(iovs, count, abi::guest_iovec_size))
+    return call.reject(errc::fault, "iovec array 0x%" PRIx32 " x %" PRIu32 " out of bounds", iovs, count);
+  if (count > iovec_count_limit)
+    return call.reject(errc::inval, "%" PRIu32 " iovecs, limit %" PRIu32, count, iovec_count_limit);
+  out.reserve(count);
+  for (std::uint32_t i = 0; i < count; ++i) {
+    // Safety: the whole array was checked above; i * 8 + 4 stays inside it.
+    guest_ptr entry = iovs + i * static_cast<std::uint32_t>(abi::guest_iovec_size);
+    std::uint32_t buf = memory.load<std::uint32_t>(entry).value();
+    std::uint32_t len = memory.load<std::uint32_t>(entry + 4).value();
+    auto bytes = memory.bytes(buf, len);
+    if (!bytes)
+      return call.reject(errc::fault, "iovec %" PRIu32 " {0x%" PRIx32 ", %" PRIu32 "} out of bounds", i, buf, len);
+    out.push_back(HostIovec{bytes->data(), bytes->size()});
+  }
+  return to_wasi(errc::success);
+}
+
+/// Lays out `strings` for args_get / environ_get: an array of guest pointers at `pointers` and
+/// the NUL-terminated strings packed at `buffer`. Both ranges are checked before any write.
+std::uint32_t write_string_table(const host_call& call, const std::vector<std::string>& strings,
+                                 guest_ptr pointers, guest_ptr buffer) {
+  const guest_memory& memory = call.memory();
+  std::uint64_t total = 0;
+  for (const std::string& s : strings) total += s.size() + 1;
+  if (strings.size() > UINT32_MAX || !memory.contains_array(pointers, static_cast<std::uint32_t>(strings.size()), 4))
+    return call.reject(errc::fault, "pointer array 0x%" PRIx32 " x %zu out of bounds", pointers, strings.size());
+  auto area = memory.bytes(buffer, total);
+  if (!area) return call.reject(errc::fault, "string buffer 0x%" PRIx32 " + %" PRIu64 " out of bounds", buffer, total);
+  std::uint64_t offset = 0;
+  for (std::size_t i = 0; i < strings.size(); ++i) {
+    // Safety: buffer + total fits in memory (checked), and offset < total, so no wrap in 32 bits.
+    guest_ptr at = static_cast<guest_ptr>(buffer + offset);
+    (void)memory.store<std::uint32_t>(pointers + static_cast<guest_ptr>(i * 4), at);
+    std::memcpy(area->data() + offset, strings[i].data(), strings[i].size());
+    area->data()[offset + strings[i].size()] = std::byte{0};
+    offset += strings[i].size() + 1;
+  }
+  return to_wasi(errc::success);
+}
+
+std::uint32_t write_string_sizes(const host_call& call, const std::vector<std::string>& strings,
+                                 guest_ptr count_out, guest_ptr size_out) {
+  std::uint64_t total = 0;
+  for (const std::string& s : strings) total += s.size() + 1;
+  if (strings.size() > UINT32_MAX || total > UINT32_MAX) return call.reject(errc::overflow, "strings exceed 4 GiB");
+  if (!call.memory().contains(count_out, 4) || !call.memory().contains(size_out, 4))
+    return call.reject(errc::fault, "result 0x%" PRIx32 " / 0x%" PRIx32 " out of bounds", count_out, size_out);
+  (void)call.memory().store<std::uint32_t>(count_out, static_cast<std::uint32_t>(strings.size()));
+  (void)call.memory().store<std::uint32_t>(size_out, static_cast<std::uint32_t>(total));
+  return to_wasi(errc::success);
+}
+
+/// Rejects an output pointer before the call has any effect (an accepted connection or read
+/// bytes must never be lost because the result cannot be stored).
+bool output_fits(const host_call& call, guest_ptr ptr, std::uint64_t size) { return call.memory().contains(ptr, size); }
+
+}  // namespace
+
+bool inside_host_call() { return host_call_depth > 0; }
+
+}  // namespace wasio::testbed::wasm2c
+
+using namespace wasio;
+using namespace wasio::testbed::wasm2c;
+using wasio::testbed::host_ciovec;
+using wasio::testbed::host_iovec;
+
+extern "C" {
+
+std::uint32_t Z_wasi_snapshot_preview1Z_args_get(wasio_wasi_env* env, std::uint32_t argv, std::uint32_t argv_buf) {
+  host_call call(env, "args_get");
+  return write_string_table(call, call.core().args(), argv, argv_buf);
+}
+
+std::uint32_t Z_wasi_snapshot_preview1Z_args_sizes_get(wasio_wasi_env* env, std::uint32_t argc, std::uint32_t argv_buf_size) {
+  host_call call(env, "args_sizes_get");
+  return write_string_sizes(call, call.core().args(), argc, argv_buf_size);
+}
+
+std::uint32_t Z_wasi_snapshot_preview1Z_environ_get(wasio_wasi_env* env, std::uint32_t environ, std::uint32_t environ_buf) {
+  host_call call(env, "environ_get");
+  return write_string_table(call, call.core().env(), environ, environ_buf);
+}
+
+std::uint32_t Z_wasi_snapshot_preview1Z_environ_sizes_get(wasio_wasi_env* env, std::uint32_t count, std::uint32_t buf_size) {
+  host_call call(env, "environ_sizes_get");
+  return write_string_sizes(call, call.core().env(), count, buf_size);
+}
+
+std::uint32_t Z_wasi_snapshot_preview1Z_clock_res_get(wasio_wasi_env* env, std::uint32_t id, std::uint32_t resolution) {
+  host_call call(env, "clock_res_get");
+  if (!output_fits(call, resolution, 8)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", resolution);
+  abi::timestamp value = 0;
+  errc code = call.core().clock_res_get(static_cast<abi::clockid>(id), value);
+  if (code == errc::success) (void)call.memory().store(resolution, value);
+  return to_wasi(code);
+}
+
+std::uint32_t Z_wasi_snapshot_preview1Z_clock_time_get(wasio_wasi_env* env, std::uint32_t id, std::uint64_t precision, std::uint32_t time) {
+  host_call call(env, "clock_time_get");
+  if (!output_fits(call, time, 8)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", time);
+  abi::timestamp value = 0;
+  errc code = call.core().clock_time_get(static_cast<abi::clockid>(id), precision, value);
+  if (code == errc::success) (void)call.memory().store(time, value);
+  return to_wasi(code);
+}
+
+std::uint32_t Z_wasi_snapshot_preview1Z_fd_advise(wasio_wasi_env* env, std::uint32_t fd, std::uint64_t, std::uint64_t, std::uint32_t advice) {
+  host_call call(env, "fd_advise");
+  if (advice > 5) return call.reject(errc::inval, "advice %" PRIu32, advice);
+  return unsupported(call, "fd_advise", fd);
+}
+
+std::uint32_t Z_wasi_snapshot_preview1Z_fd_allocate(wasio_wasi_env* env, std::uint32_t fd, std::uint64_t, std::uint64_t) {
+  host_call call(env, "fd_allocate");
+  return unsupported(call, "fd_allocate", fd);
+}
+
+std::uint32_t Z_wasi_snapshot_preview1Z_fd_close(wasio_wasi_env* env, std::uint32_t fd) {
+  host_call call(env, "fd_close");
+  return to_wasi(call.core().fd_close(fd));
+}
+
+std::uint32_t Z_wasi_snapshot_preview1Z_fd_datasync(wasio_wasi_env* env, std::uint32_t fd) {
+  host_call call(env, "fd_datasync");
+  return unsupported(call, "fd_datasync", fd);
+}
+
+std::uint32_t Z_wasi_snapshot_preview1Z_fd_fdstat_get(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t stat) {
+  host_call call(env, "fd_fdstat_get");
+  if (!output_fits(call, stat, abi::fdstat_size)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", stat);
+  abi::fdstat value{};
+  errc code = call.core().fd_fdstat_get(fd, value);
+  if (code == errc::success) (void)call.memory().store(stat, value);
+  return to_wasi(code);
+}
+
+std::uint32_t Z_wasi_snapshot_preview1Z_fd_fdstat_set_flags(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t flags) {
+  host_call call(env, "fd_fdstat_set_flags");
+  if (flags > 0xffff) return call.reject(errc::inval, "fdflags 0x%" PRIx32 " wider than 16 bits", flags);
+  return to_wasi(call.core().fd_fdstat_set_flags(fd, static_cast<abi::fdflags>(flags)));
+}
+
+std::uint32_t Z_wasi_snapshot_preview1Z_fd_fdstat_set_rights(wasio_wasi_env* env, std::uint32_t fd, std::uint64_t, std::uint64_t) {
+  host_call call(env, "fd_fdstat_set_rights");
+  return unsupported(call, "fd_fdstat_set_rights", fd);
+}
+
+std::uint32_t Z_wasi_snapshot_preview1Z_fd_filestat_get(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t stat) {
+  host_call call(env, "fd_filestat_get");
+  if (!output_fits(call, stat, 64)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", stat);
+  return unsupported(call, "fd_filestat_get", fd);
+}
+
+std::uint32_t Z_wasi_snapshot_preview1Z_fd_filestat_set_size(wasio_wasi_env* env, std::uint32_t fd, std::uint64_t) {
+  host_call call(env, "fd_filestat_set_size");
+  return unsupported(call, "fd_filestat_set_size", fd);
+}
+
+std::uint32_t Z_wasi_snapshot_preview1Z_fd_filestat_set_times(wasio_wasi_env* env, std::uint32_t fd, std::uint64_t, std::uint64_t, std::uint32_t fst_flags) {
+  host_call call(env, "fd_filestat_set_times");
+  if (fst_flags > 0xf) return call.reject(errc::inval, "fstflags 0x%" PRIx32, fst_flags);
+  return unsupported(call, "fd_filestat_set_times", fd);
+}
+
+std::uint32_t Z_wasi_snapshot_preview1Z_fd_pread(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t iovs, std::uint32_t iovs_len, std::uint64_t, std::uint32_t nread) {
+  host_call call(env, "fd_pread");
+  std::vector<host_iovec> buffers;
+  if (std::uint32_t code = decode_iovecs(call, iovs, iovs_len, buffers)) return code;
+  if (!output_fits(call, nread, 4)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", nread);
+  return unsupported(call, "fd_pread", fd);
+}
+
+std::uint32_t Z_wasi_snapshot_preview1Z_fd_prestat_get(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t prestat) {
+  host_call call(env, "fd_prestat_get");
+  if (!output_fits(call, prestat, abi::prestat_size)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", prestat);
+  abi::prestat value{};
+  errc code = call.core().fd_prestat_get(fd, value);
+  if (code == errc::success) (void)call.memory().store(prestat, value);
+  return to_wasi(code);
+}
+
+std::uint32_t Z_wasi_snapshot_preview1Z_fd_prestat_dir_name(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t path, std::uint32_t path_len) {
+  host_call call(env, "fd_prestat_dir_name");
+  auto out = call.memory().bytes(path, path_len);
+  if (!out) return call.reject(errc::fault, "buffer 0x%" PRIx32 " + %" PRIu32 " out of bounds", path, path_len);
+  return to_wasi(call.core().fd_prestat_dir_name(fd, *out));
+}
+
+std::uint32_t Z_wasi_snapshot_preview1Z_fd_pwrite(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t iovs, std::uint32_t iovs_len, std::uint64_t, std::uint32_t nwritten) {
+  host_call call(env, "fd_pwrite");
+  std::vector<host_ciovec> buffers;
+  if (std::uint32_t code = decode_iovecs(call, iovs, iovs_len, buffers)) return code;
+  if (!output_fits(call, nwritten, 4)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", nwritten);
+  return unsupported(call, "fd_pwrite", fd);
+}
+
+std::uint32_t Z_wasi_snapshot_preview1Z_fd_read(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t iovs, std::uint32_t iovs_len, std::uint32_t nread) {
+  host_call call(env, "fd_read");
+  std::vector<host_iovec> buffers;
+  if (std::uint32_t code = decode_iovecs(call, iovs, iovs_len, buffers)) return code;
+  if (!output_fits(call, nread, 4)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", nread);
+  std::size_t read = 0;
+  errc code = call.core().fd_read(fd, buffers, read);
+  if (code == errc::success) (void)call.memory().store(nread, static_cast<std::uint32_t>(read));
+  return to_wasi(code);
+}
+
+std::uint32_t Z_wasi_snapshot_preview1Z_fd_readdir(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t buf, std::uint32_t buf_len, std::uint64_t, std::uint32_t bufused) {
+  host_call call(env, "fd_readdir");
+  if (!call.memory().contains(buf, buf_len)) return call.reject(errc::fault, "buffer 0x%" PRIx32 " + %" PRIu32 " out of bounds", buf, buf_len);
+  if (!output_fits(call, bufused, 4)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", bufused);
+  return unsupported(call, "fd_readdir", fd);
+}
+
+std::uint32_t Z_wasi_snapshot_preview1Z_fd_renumber(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t) {
+  host_call call(env, "fd_renumber");
+  return unsupported(call, "fd_renumber", fd);
+}
+
+std::uint32_t Z_wasi_snapshot_preview1Z_fd_seek(wasio_wasi_env* env, std::uint32_t fd, std::uint64_t, std::uint32_t whence, std::uint32_t newoffset) {
+  host_call call(env, "fd_seek");
+  if (whence > 2) return call.reject(errc::inval, "whence %" PRIu32, whence);
+  if (!output_fits(call, newoffset, 8)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", newoffset);
+  return unsupported(call, "fd_seek", fd);
+}
+
+std::uint32_t Z_wasi_snapshot_preview1Z_fd_sync(wasio_wasi_env* env, std::uint32_t fd) {
+  host_call call(env, "fd_sync");
+  return unsupported(call, "fd_sync", fd);
+}
+
+std::uint32_t Z_wasi_snapshot_preview1Z_fd_tell(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t offset) {
+  host_call call(env, "fd_tell");
+  if (!output_fits(call, offset, 8)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", offset);
+  return unsupported(call, "fd_tell", fd);
+}
+
+std::uint32_t Z_wasi_snapshot_preview1Z_fd_write(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t iovs, std::uint32_t iovs_len, std::uint32_t nwritten) {
+  host_call call(env, "fd_write");
+  std::vector<host_ciovec> buffers;
+  if (std::uint32_t code = decode_iovecs(call, iovs, iovs_len, buffers)) return code;
+  if (!output_fits(call, nwritten, 4)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", nwritten);
+  std::size_t written = 0;
+  errc code = call.core().fd_write(fd, buffers, written);
+  if (code == errc::success) (void)call.memory().store(nwritten, static_cast<std::uint32_t>(written));
+  return to_wasi(code);
+}
+
+namespace {
+/// The shared shape of the path_* calls: check every (pointer, length) pair, then the host's
+/// answer for a directory call on `fd` (it pre-opens no directories).
+std::uint32_t path_call(const host_call& call, std::string_view function, std::uint32_t fd,
+                        std::initializer_list<std::pair<std::uint32_t, std::uint64_t>> ranges) {
+  for (auto [ptr, len] : ranges)
+    if (!call.memory().contains(ptr, len))
+      return call.reject(errc::fault, "argument 0x%" PRIx32 " + %" PRIu64 " out of bounds", ptr, len);
+  return unsupported(call, function, fd);
+}
+}  // namespace
+
+std::uint32_t Z_wasi_snapshot_preview1Z_path_create_directory(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t path, std::uint32_t path_len) {
+  host_call call(env, "path_create_directory");
+  return path_call(call, "path_create_directory", fd, {{path, path_len}});
+}
+
+std::uint32_t Z_wasi_snapshot_preview1Z_path_filestat_get(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t, std::uint32_t path, std::uint32_t path_len, std::uint32_t stat) {
+  host_call call(env, "path_filestat_get");
+  return path_call(call, "path_filestat_get", fd, {{path, path_len}, {stat, 64}});
+}
+
+std::uint32_t Z_wasi_snapshot_preview1Z_path_filestat_set_times(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t, std::uint32_t path, std::uint32_t path_len, std::uint64_t, std::uint64_t, std::uint32_t fst_flags) {
+  host_call call(env, "path_filestat_set_times");
+  if (fst_flags > 0xf) return call.reject(errc::inval, "fstflags 0x%" PRIx32, fst_flags);
+  return path_call(call, "path_filestat_set_times", fd, {{path, path_len}});
+}
+
+std::uint32_t Z_wasi_snapshot_preview1Z_path_link(wasio_wasi_env* env, std::uint32_t old_fd, std::uint32_t, std::uint32_t old_path, std::uint32_t old_path_len, std::uint32_t, std::uint32_t new_path, std::uint32_t new_path_len) {
+  host_call call(env, "path_link");
+  return path_call(call, "path_link", old_fd, {{old_path, old_path_len}, {new_path, new_path_len}});
+}
+
+std::uint32_t Z_wasi_snapshot_preview1Z_path_open(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t, std::uint32_t path, std::uint32_t path_len, std::uint32_t oflags, std::uint64_t, std::uint64_t, std::uint32_t fdflags, std::uint32_t opened_fd) {
+  host_call call(env, "path_open");
+  if (oflags > 0xf || fdflags > 0x1f) return call.reject(errc::inval, "oflags 0x%" PRIx32 " fdflags 0x%" PRIx32, oflags, fdflags);
+  return path_call(call, "path_open", fd, {{path, path_len}, {opened_fd, 4}});
+}
+
+std::uint32_t Z_wasi_snapshot_preview1Z_path_readlink(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t path, std::uint32_t path_len, std::uint32_t buf, std::uint32_t buf_len, std::uint32_t bufused) {
+  host_call call(env, "path_readlink");
+  return path_call(call, "path_readlink", fd, {{path, path_len}, {buf, buf_len}, {bufused, 4}});
+}
+
+std::uint32_t Z_wasi_snapshot_preview1Z_path_remove_directory(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t path, std::uint32_t path_len) {
+  host_call call(env, "path_remove_directory");
+  return path_call(call, "path_remove_directory", fd, {{path, path_len}});
+}
+
+std::uint32_t Z_wasi_snapshot_preview1Z_path_rename(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t old_path, std::uint32_t old_path_len, std::uint32_t, std::uint32_t new_path, std::uint32_t new_path_len) {
+  host_call call(env, "path_rename");
+  return path_call(call, "path_rename", fd, {{old_path, old_path_len}, {new_path, new_path_len}});
+}
+
+std::uint32_t Z_wasi_snapshot_preview1Z_path_symlink(wasio_wasi_env* env, std::uint32_t old_path, std::uint32_t old_path_len, std::uint32_t fd, std::uint32_t new_path, std::uint32_t new_path_len) {
+  host_call call(env, "path_symlink");
+  return path_call(call, "path_symlink", fd, {{old_path, old_path_len}, {new_path, new_path_len}});
+}
+
+std::uint32_t Z_wasi_snapshot_preview1Z_path_unlink_file(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t path, std::uint32_t path_len) {
+  host_call call(env, "path_unlink_file");
+  return path_call(call, "path_unlink_file", fd, {{path, path_len}});
+}
+
+std::uint32_t Z_wasi_snapshot_preview1Z_poll_oneoff(wasio_wasi_env* env, std::uint32_t in, std::uint32_t out, std::uint32_t nsubscriptions, std::uint32_t nevents) {
+  host_call call(env, "poll_oneoff");
+  const guest_memory& memory = call.memory();
+  // Every range is checked before a single subscription is decoded or an allocation is made.
+  if (!memory.contains_array(in, nsubscriptions, abi::subscription_size))
+    return call.reject(errc::fault, "subscriptions 0x%" PRIx32 " x %" PRIu32 " out of bounds", in, nsubscriptions);
+  if (!memory.contains_array(out, nsubscriptions, abi::event_size))
+    return call.reject(errc::fault, "events 0x%" PRIx32 " x %" PRIu32 " out of bounds", out, nsubscriptions);
+  if (!output_fits(call, nevents, 4)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", nevents);
+  std::vector<abi::subscription> subscriptions(nsubscriptions);
+  if (nsubscriptions > 0)
+    std::memcpy(subscriptions.data(), memory.bytes(in, std::uint64_t{nsubscriptions} * abi::subscription_size)->data(),
+                subscriptions.size() * sizeof(abi::subscription));
+  std::vector<abi::event> events(nsubscriptions);
+  std::uint32_t count = 0;
+  errc code = call.core().poll_oneoff(subscriptions, events, count);
+  if (code != errc::success) return to_wasi(code);
+  if (count > nsubscriptions) count = nsubscriptions;  // a core bug must not write past `out`
+  if (count > 0) std::memcpy(memory.bytes(out, std::uint64_t{count} * abi::event_size)->data(), events.data(), count * sizeof(abi::event));
+  (void)memory.store<std::uint32_t>(nevents, count);
+  return to_wasi(errc::success);
+}
+
+void Z_wasi_snapshot_preview1Z_proc_exit(wasio_wasi_env* env, std::uint32_t code) {
+  {
+    host_call call(env, "proc_exit");
+    call.core().proc_exit(code);
+    env->exited = true;
+    env->exit_code = code;
+  }
+  // Lifetime: every C++ object of this frame is gone before leave_guest unwinds past it.
+  if (env->leave_guest != nullptr) env->leave_guest(env->leave_context);
+}
+
+std::uint32_t Z_wasi_snapshot_preview1Z_proc_raise(wasio_wasi_env* env, std::uint32_t sig) {
+  host_call call(env, "proc_raise");
+  return call.reject(errc::notsup, "signal %" PRIu32 ": no signals in this host", sig);
+}
+
+std::uint32_t Z_wasi_snapshot_preview1Z_sched_yield(wasio_wasi_env* env) {
+  host_call call(env, "sched_yield");
+  return to_wasi(call.core().sched_yield());
+}
+
+std::uint32_t Z_wasi_snapshot_preview1Z_random_get(wasio_wasi_env* env, std::uint32_t buf, std::uint32_t buf_len) {
+  host_call call(env, "random_get");
+  auto out = call.memory().bytes(buf, buf_len);
+  if (!out) return call.reject(errc::fault, "buffer 0x%" PRIx32 " + %" PRIu32 " out of bounds", buf, buf_len);
+  return to_wasi(call.core().random_get(*out));
+}
+
+std::uint32_t Z_wasi_snapshot_preview1Z_sock_accept(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t flags, std::uint32_t accepted_fd) {
+  host_call call(env, "sock_accept");
+  if (flags > 0xffff) return call.reject(errc::inval, "fdflags 0x%" PRIx32 " wider than 16 bits", flags);
+  if (!output_fits(call, accepted_fd, 4)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", accepted_fd);
+  abi::fd accepted = 0;
+  errc code = call.core().sock_accept(fd, static_cast<abi::fdflags>(flags), accepted);
+  if (code == errc::success) (void)call.memory().store<std::uint32_t>(accepted_fd, accepted);
+  return to_wasi(code);
+}
+
+std::uint32_t Z_wasi_snapshot_preview1Z_sock_recv(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t ri_data, std::uint32_t ri_data_len, std::uint32_t ri_flags, std::uint32_t ro_datalen, std::uint32_t ro_flags) {
+  host_call call(env, "sock_recv");
+  if (ri_flags > 0xffff) return call.reject(errc::inval, "riflags 0x%" PRIx32 " wider than 16 bits", ri_flags);
+  std::vector<host_iovec> buffers;
+  if (std::uint32_t code = decode_iovecs(call, ri_data, ri_data_len, buffers)) return code;
+  if (!output_fits(call, ro_datalen, 4) || !output_fits(call, ro_flags, 2))
+    return call.reject(errc::fault, "results 0x%" PRIx32 " / 0x%" PRIx32 " out of bounds", ro_datalen, ro_flags);
+  std::size_t received = 0;
+  abi::roflags out_flags = 0;
+  errc code = call.core().sock_recv(fd, buffers, static_cast<abi::riflags>(ri_flags), received, out_flags);
+  if (code == errc::success) {
+    (void)call.memory().store<std::uint32_t>(ro_datalen, static_cast<std::uint32_t>(received));
+    (void)call.memory().store<std::uint16_t>(ro_flags, out_flags);
+  }
+  return to_wasi(code);
+}
+
+std::uint32_t Z_wasi_snapshot_preview1Z_sock_send(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t si_data, std::uint32_t si_data_len, std::uint32_t si_flags, std::uint32_t so_datalen) {
+  host_call call(env, "sock_send");
+  if (si_flags > 0xffff) return call.reject(errc::inval, "siflags 0x%" PRIx32 " wider than 16 bits", si_flags);
+  std::vector<host_ciovec> buffers;
+  if (std::uint32_t code = decode_iovecs(call, si_data, si_data_len, buffers)) return code;
+  if (!output_fits(call, so_datalen, 4)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", so_datalen);
+  std::size_t sent = 0;
+  errc code = call.core().sock_send(fd, buffers, static_cast<abi::siflags>(si_flags), sent);
+  if (code == errc::success) (void)call.memory().store<std::uint32_t>(so_datalen, static_cast<std::uint32_t>(sent));
+  return to_wasi(code);
+}
+
+std::uint32_t Z_wasi_snapshot_preview1Z_sock_shutdown(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t how) {
+  host_call call(env, "sock_shutdown");
+  if (how > 0xff) return call.reject(errc::inval, "sdflags 0x%" PRIx32 " wider than 8 bits", how);
+  return to_wasi(call.core().sock_shutdown(fd, static_cast<abi::sdflags>(how)));
+}
+
+}  // extern "C"
+
+namespace wasio::testbed::wasm2c {
+namespace {
+template <class F>
+void (*erase(F* f))() { return reinterpret_cast<void (*)()>(f); }
+
+#define WASIO_IMPORT(name, params, results) \
+  import_signature{#name, params, results, erase(&Z_wasi_snapshot_preview1Z_##name)}
+const import_signature signatures[] = {
+    WASIO_IMPORT(args_get, "ii", "i"),
+    WASIO_IMPORT(args_sizes_get, "ii", "i"),
+    WASIO_IMPORT(environ_get, "ii", "i"),
+    WASIO_IMPORT(environ_sizes_get, "ii", "i"),
+    WASIO_IMPORT(clock_res_get, "ii", "i"),
+    WASIO_IMPORT(clock_time_get, "iIi", "i"),
+    WASIO_IMPORT(fd_advise, "iIIi", "i"),
+    WASIO_IMPORT(fd_allocate, "iII", "i"),
+    WASIO_IMPORT(fd_close, "i", "i"),
+    WASIO_IMPORT(fd_datasync, "i", "i"),
+    WASIO_IMPORT(fd_fdstat_get, "ii", "i"),
+    WASIO_IMPORT(fd_fdstat_set_flags, "ii", "i"),
+    WASIO_IMPORT(fd_fdstat_set_rights, "iII", "i"),
+    WASIO_IMPORT(fd_filestat_get, "ii", "i"),
+    WASIO_IMPORT(fd_filestat_set_size, "iI", "i"),
+    WASIO_IMPORT(fd_filestat_set_times, "iIIi", "i"),
+    WASIO_IMPORT(fd_pread, "iiiIi", "i"),
+    WASIO_IMPORT(fd_prestat_get, "ii", "i"),
+    WASIO_IMPORT(fd_prestat_dir_name, "iii", "i"),
+    WASIO_IMPORT(fd_pwrite, "iiiIi", "i"),
+    WASIO_IMPORT(fd_read, "iiii", "i"),
+    WASIO_IMPORT(fd_readdir, "iiiIi", "i"),
+    WASIO_IMPORT(fd_renumber, "ii", "i"),
+    WASIO_IMPORT(fd_seek, "iIii", "i"),
+    WASIO_IMPORT(fd_sync, "i", "i"),
+    WASIO_IMPORT(fd_tell, "ii", "i"),
+    WASIO_IMPORT(fd_write, "iiii", "i"),
+    WASIO_IMPORT(path_create_directory, "iii", "i"),
+    WASIO_IMPORT(path_filestat_get, "iiiii", "i"),
+    WASIO_IMPORT(path_filestat_set_times, "iiiiIIi", "i"),
+    WASIO_IMPORT(path_link, "iiiiiii", "i"),
+    WASIO_IMPORT(path_open, "iiiiiIIii", "i"),
+    WASIO_IMPORT(path_readlink, "iiiiii", "i"),
+    WASIO_IMPORT(path_remove_directory, "iii", "i"),
+    WASIO_IMPORT(path_rename, "iiiiii", "i"),
+    WASIO_IMPORT(path_symlink, "iiiii", "i"),
+    WASIO_IMPORT(path_unlink_file, "iii", "i"),
+    WASIO_IMPORT(poll_oneoff, "iiii", "i"),
+    WASIO_IMPORT(proc_exit, "i", ""),
+    WASIO_IMPORT(proc_raise, "i", "i"),
+    WASIO_IMPORT(sched_yield, "", "i"),
+    WASIO_IMPORT(random_get, "ii", "i"),
+    WASIO_IMPORT(sock_accept, "iii", "i"),
+    WASIO_IMPORT(sock_recv, "iiiiii", "i"),
+    WASIO_IMPORT(sock_send, "iiiii", "i"),
+    WASIO_IMPORT(sock_shutdown, "ii", "i"),
+};
+#undef WASIO_IMPORT
+}  // namespace
+
+std::span<const import_signature> preview1_imports() { return signatures; }
+
+const import_signature* find_preview1_import(std::string_view name) {
+  for (const import_signature& s : signatures)
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+}  // namespace wasio::testbed::wasm2c
