@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -111,6 +112,8 @@ class host {
   errc sched_yield();
   /// Flushes and records the exit code; the front-end then leaves the guest.
   void proc_exit(std::uint32_t code);
+  /// The code the guest passed to proc_exit, or nullopt while it has not exited.
+  std::optional<std::uint32_t> exit_code() const;
   /// Makes a poll_oneoff blocked now (or the next one, if none is blocked) return early with
   /// success and whatever events are ready, possibly none. Any thread; wakes coalesce.
   void wake();

@@ -1,0 +1,192 @@
+#include <sys/random.h>
+#include <sched.h>
+
+#include <cerrno>
+#include <cstdio>
+
+#include "errno_map.hpp"
+#include "host_impl.hpp"
+#include "trace.hpp"
+
+namespace wasio::testbed {
+
+host::impl::impl(host_config c)
+    : config(std::move(c)), keep_running_(io_.get_executor()), timer_(io_) {}
+
+host::impl::~impl() {
+  // Lifetime: closing every socket here queues its cancelled waits; io_'s destructor then destroys
+  // those handlers without running them (they hold nothing but `this` and numbers).
+  fds_.clear();
+}
+
+open_fd& host::impl::add(std::unique_ptr<open_fd> entry) {
+  entry->number = next_fd_++;
+  auto& slot = fds_[entry->number];
+  slot = std::move(entry);
+  return *slot;
+}
+
+result<void> host::impl::open_listener(const listen_spec& spec) {
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(spec.address, ec);
+  if (ec) return fail(errc::inval);
+  asio::ip::tcp::endpoint endpoint(address, spec.port);
+  auto acceptor = std::make_unique<asio::ip::tcp::acceptor>(io_);
+  // Each step stops at the first error; the acceptor closes itself when it goes out of scope.
+  acceptor->open(endpoint.protocol(), ec);
+  if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor->bind(endpoint, ec);
+  if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (!ec) acceptor->native_non_blocking(true, ec);
+  if (ec) return fail(from_errno(ec.value()));
+  auto bound = acceptor->local_endpoint(ec);
+  if (ec) return fail(from_errno(ec.value()));
+
+  auto entry = std::make_unique<open_fd>();
+  entry->kind = fd_kind::listener;
+  entry->host_fd = acceptor->native_handle();
+  entry->guest_nonblocking = true;  // wasmtime sets pre-opened listeners non-blocking
+  entry->acceptor = std::move(acceptor);
+  open_fd& added = add(std::move(entry));
+  arm(added, direction::read);
+  listeners.push_back(bound_listener{added.number, bound.address().to_string(), bound.port()});
+  return {};
+}
+
+result<std::unique_ptr<host>> host::create(host_config config) {
+  auto state = std::make_unique<impl>(std::move(config));
+  for (int host_fd : {state->config.stdin_fd, state->config.stdout_fd, state->config.stderr_fd}) {
+    auto entry = std::make_unique<open_fd>();
+    entry->kind = fd_kind::stdio;
+    entry->host_fd = host_fd;
+    state->add(std::move(entry));
+  }
+  for (const listen_spec& spec : state->config.listeners) {
+    if (auto opened = state->open_listener(spec); !opened) return fail(opened.error());
+  }
+  return std::unique_ptr<host>(new host(std::move(state)));
+}
+
+host::host(std::unique_ptr<impl> state) : impl_(std::move(state)) {}
+host::~host() = default;
+
+profile host::semantics() const { return impl_->config.semantics; }
+const std::vector<bound_listener>& host::listeners() const { return impl_->listeners; }
+const std::vector<std::string>& host::args() const { return impl_->config.args; }
+const std::vector<std::string>& host::env() const { return impl_->config.env; }
+std::size_t host::open_fd_count() const { return impl_->fds_.size(); }
+std::optional<std::uint32_t> host::exit_code() const { return impl_->exit_code_; }
+
+errc host::poll_oneoff(std::span<const abi::subscription> in, std::span<abi::event> out, std::uint32_t& nevents) {
+  errc result = impl_->poll_oneoff(in, out, nevents);
+  impl_->trace_call("poll_oneoff", result, "nsubscriptions=", in.size(), ", nevents=", nevents);
+  return result;
+}
+
+errc host::sock_accept(abi::fd listener, abi::fdflags flags, abi::fd& accepted) {
+  errc result = impl_->sock_accept(listener, flags, accepted);
+  impl_->trace_call("sock_accept", result, "fd=", listener, ", flags=", flags, ", newfd=", accepted);
+  return result;
+}
+
+errc host::sock_recv(abi::fd fd, std::span<const host_iovec> buffers, abi::riflags flags, std::size_t& received,
+                     abi::roflags& out_flags) {
+  errc result = impl_->sock_recv(fd, buffers, flags, received, out_flags);
+  impl_->trace_call("sock_recv", result, "fd=", fd, ", iovs=", buffers.size(), ", riflags=", flags,
+             ", received=", received);
+  return result;
+}
+
+errc host::sock_send(abi::fd fd, std::span<const host_ciovec> buffers, abi::siflags flags, std::size_t& sent) {
+  errc result = impl_->sock_send(fd, buffers, flags, sent);
+  impl_->trace_call("sock_send", result, "fd=", fd, ", iovs=", buffers.size(), ", siflags=", flags,
+             ", sent=", sent);
+  return result;
+}
+
+errc host::sock_shutdown(abi::fd fd, abi::sdflags how) {
+  errc result = impl_->sock_shutdown(fd, how);
+  impl_->trace_call("sock_shutdown", result, "fd=", fd, ", how=", how);
+  return result;
+}
+
+errc host::fd_read(abi::fd fd, std::span<const host_iovec> buffers, std::size_t& read) {
+  errc result = impl_->fd_read(fd, buffers, read);
+  impl_->trace_call("fd_read", result, "fd=", fd, ", iovs=", buffers.size(), ", read=", read);
+  return result;
+}
+
+errc host::fd_write(abi::fd fd, std::span<const host_ciovec> buffers, std::size_t& written) {
+  errc result = impl_->fd_write(fd, buffers, written);
+  impl_->trace_call("fd_write", result, "fd=", fd, ", iovs=", buffers.size(), ", written=", written);
+  return result;
+}
+
+errc host::fd_close(abi::fd fd) {
+  errc result = impl_->fd_close(fd);
+  impl_->trace_call("fd_close", result, "fd=", fd);
+  return result;
+}
+
+errc host::fd_fdstat_get(abi::fd fd, abi::fdstat& out) {
+  errc result = impl_->fd_fdstat_get(fd, out);
+  impl_->trace_call("fd_fdstat_get", result, "fd=", fd);
+  return result;
+}
+
+errc host::fd_fdstat_set_flags(abi::fd fd, abi::fdflags flags) {
+  errc result = impl_->fd_fdstat_set_flags(fd, flags);
+  impl_->trace_call("fd_fdstat_set_flags", result, "fd=", fd, ", flags=", flags);
+  return result;
+}
+
+errc host::fd_prestat_get(abi::fd fd, abi::prestat& out) {
+  out = abi::prestat{};
+  impl_->trace_call("fd_prestat_get", errc::badf, "fd=", fd);
+  return errc::badf;
+}
+
+errc host::fd_prestat_dir_name(abi::fd fd, std::span<std::byte> out) {
+  impl_->trace_call("fd_prestat_dir_name", errc::badf, "fd=", fd, ", len=", out.size());
+  return errc::badf;
+}
+
+errc host::fd_unsupported(std::string_view function, abi::fd fd) {
+  errc result = impl_->fd_unsupported(function, fd);
+  impl_->trace_call(function, result, "fd=", fd);
+  return result;
+}
+
+errc host::random_get(std::span<std::byte> out) {
+  errc result = errc::success;
+  std::size_t filled = 0;
+  while (filled < out.size()) {
+    ssize_t n = ::getrandom(out.data() + filled, out.size() - filled, 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      result = errc::io;
+      break;
+    }
+    filled += static_cast<std::size_t>(n);
+  }
+  impl_->trace_call("random_get", result, "len=", out.size());
+  return result;
+}
+
+errc host::sched_yield() {
+  ::sched_yield();
+  impl_->trace_call("sched_yield", errc::success);
+  return errc::success;
+}
+
+void host::proc_exit(std::uint32_t code) {
+  impl_->exit_code_ = code;
+  // Stdio goes straight to write(2), so only the trace stream and C stdio can hold buffered bytes.
+  std::fflush(stdout);
+  std::fflush(stderr);
+  impl_->trace_call("proc_exit", errc::success, "code=", code);
+}
+
+void host::wake() { impl_->wake(); }
+
+}  // namespace wasio::testbed

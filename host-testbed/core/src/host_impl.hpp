@@ -1,0 +1,150 @@
+#pragma once
+// The state behind wasio::testbed::host, shared by the core's source files (never installed).
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "wasio/testbed/host.hpp"
+
+namespace wasio::testbed {
+
+namespace asio = boost::asio;
+
+enum class fd_kind : std::uint8_t { stdio, listener, stream };
+enum class direction : std::uint8_t { read, write };
+
+/// The cached readiness of one direction of one descriptor (the tokio/mio design): `ready` is set by
+/// a completed async_wait and cleared only when the guest's own syscall on that fd returns EAGAIN (or a
+/// confirming poll(2) finds it stale); whenever it is clear, a wait is armed.
+struct readiness {
+  bool ready = false;
+  bool armed = false;
+};
+
+/// One guest descriptor.
+struct open_fd {
+  fd_kind kind = fd_kind::stdio;
+  abi::fd number = 0;
+  /// The host descriptor: the configured stdio fd (not owned) or the socket's native handle.
+  int host_fd = -1;
+  /// What the guest asked for with fdflags; the host socket itself is always non-blocking.
+  bool guest_nonblocking = true;
+  std::unique_ptr<asio::ip::tcp::acceptor> acceptor;  // kind == listener
+  std::unique_ptr<asio::ip::tcp::socket> socket;      // kind == stream
+  /// kind == stdio: an epoll registration of a dup of host_fd, made on first need.
+  std::unique_ptr<asio::posix::stream_descriptor> watcher;
+  /// epoll refused the stdio descriptor (a regular file, /dev/null): it never blocks.
+  bool watcher_unsupported = false;
+  readiness read, write;
+
+  readiness& state(direction d) { return d == direction::read ? read : write; }
+  bool is_socket() const { return kind != fd_kind::stdio; }
+};
+
+/// What one probe of a subscription found, before a profile turns it into an event.
+struct fd_probe {
+  bool ready = false;
+  short revents = 0;  // poll(2) bits seen by the confirming poll, 0 when none was needed
+};
+
+/// A clock subscription decoded to a deadline. Relative clocks and cputime clocks become monotonic
+/// deadlines at the start of the call; an absolute realtime clock is re-checked against realtime.
+struct clock_deadline {
+  std::size_t index = 0;
+  bool realtime = false;
+  std::uint64_t deadline_ns = 0;
+};
+
+struct host::impl {
+  explicit impl(host_config c);
+  ~impl();
+
+  host_config config;
+  std::vector<bound_listener> listeners;
+
+  // Lifetime: io_ is declared first so it outlives every socket, timer and pending handler below.
+  asio::io_context io_;
+  asio::executor_work_guard<asio::io_context::executor_type> keep_running_;
+  asio::steady_timer timer_;
+  std::uint64_t timer_generation_ = 0;
+  bool timer_pending_ = false;
+  std::chrono::steady_clock::time_point timer_deadline_{};
+
+  std::unordered_map<abi::fd, std::unique_ptr<open_fd>> fds_;
+  abi::fd next_fd_ = 0;
+  std::atomic<bool> wake_pending_{false};
+  std::optional<std::uint32_t> exit_code_;
+  std::vector<clock_deadline> clocks_;  // reused by every poll_oneoff call
+  std::vector<fd_probe> probes_;        // reused by the wasmtime-legacy scan
+
+  open_fd* find(abi::fd fd) {
+    auto it = fds_.find(fd);
+    return it == fds_.end() ? nullptr : it->second.get();
+  }
+  open_fd& add(std::unique_ptr<open_fd> entry);
+
+  // readiness.cpp
+  /// Arms an async_wait for `d` unless one is outstanding (sockets and stdio watchers).
+  void arm(open_fd& f, direction d);
+  /// The guest's own syscall returned EAGAIN: forget the readiness and wait again at once, before
+  /// the io_context runs again, so no edge of Asio's edge-triggered epoll is lost.
+  void on_would_block(open_fd& f, direction d);
+  /// Guest-visible blocking: runs the io_context until `d` is ready. Costs no CPU while waiting.
+  void wait_until_ready(open_fd& f, direction d);
+  /// Cache first, then one zero-timeout poll(2) for a cached-ready fd (stale: clear and re-arm).
+  fd_probe probe(open_fd& f, direction d);
+  void wake();
+
+  // poll_oneoff.cpp
+  errc poll_oneoff(std::span<const abi::subscription> in, std::span<abi::event> out, std::uint32_t& nevents);
+  std::size_t scan(std::span<const abi::subscription> in, std::span<abi::event> out);
+  std::size_t scan_in_order(std::span<const abi::subscription> in, std::span<abi::event> out);
+  std::size_t scan_wasmtime_legacy(std::span<const abi::subscription> in, std::span<abi::event> out);
+  void arm_for_blocking(std::span<const abi::subscription> in);
+  void arm_timer();
+
+  // sockets.cpp
+  errc sock_accept(abi::fd listener, abi::fdflags flags, abi::fd& accepted);
+  errc sock_recv(abi::fd fd, std::span<const host_iovec> buffers, abi::riflags flags, std::size_t& received,
+                 abi::roflags& out_flags);
+  errc sock_send(abi::fd fd, std::span<const host_ciovec> buffers, abi::siflags flags, std::size_t& sent);
+  errc sock_shutdown(abi::fd fd, abi::sdflags how);
+  errc receive(open_fd& f, std::span<const host_iovec> buffers, bool first_only, int flags, bool wait_all,
+               std::size_t& received);
+  errc transmit(open_fd& f, std::span<const host_ciovec> buffers, std::size_t& sent);
+
+  // stdio.cpp
+  errc stdio_read(open_fd& f, std::span<const host_iovec> buffers, std::size_t& read);
+  errc stdio_write(open_fd& f, std::span<const host_ciovec> buffers, std::size_t& written);
+
+  // descriptors.cpp
+  errc fd_read(abi::fd fd, std::span<const host_iovec> buffers, std::size_t& read);
+  errc fd_write(abi::fd fd, std::span<const host_ciovec> buffers, std::size_t& written);
+  errc fd_close(abi::fd fd);
+  errc fd_fdstat_get(abi::fd fd, abi::fdstat& out);
+  errc fd_fdstat_set_flags(abi::fd fd, abi::fdflags flags);
+  errc fd_unsupported(std::string_view function, abi::fd fd);
+
+  // trace.cpp / trace.hpp
+  bool tracing() const { return config.trace != nullptr; }
+  void trace_line(std::string_view line);
+  /// Logs one call: trace_call("sock_accept", result, "fd=", fd, ", flags=", flags).
+  template <class... Parts>
+  void trace_call(std::string_view function, errc result, const Parts&... args);
+
+  // host.cpp
+  result<void> open_listener(const listen_spec& spec);
+};
+
+}  // namespace wasio::testbed

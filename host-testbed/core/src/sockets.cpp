@@ -1,0 +1,193 @@
+// sock_accept, sock_recv, sock_send, sock_shutdown, with each profile's rows of HOST-SEMANTICS.md.
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "errno_map.hpp"
+#include "host_impl.hpp"
+#include "iovecs.hpp"
+
+namespace wasio::testbed {
+
+errc host::impl::receive(open_fd& f, std::span<const host_iovec> buffers, bool first_only, int flags,
+                         bool wait_all, std::size_t& received) {
+  received = 0;
+  const std::size_t wanted = first_only ? first_nonempty_size(buffers) : total_size(buffers);
+  if (wanted == 0) return errc::success;
+  iovec vectors[max_iovecs];
+  for (;;) {
+    msghdr message{};
+    message.msg_iov = vectors;
+    message.msg_iovlen = build_iovecs(buffers, received, first_only, vectors);
+    ssize_t n = ::recvmsg(f.host_fd, &message, flags | MSG_DONTWAIT);
+    if (n > 0) {
+      received += static_cast<std::size_t>(n);
+      if (!wait_all || received >= wanted) return errc::success;
+      continue;
+    }
+    if (n == 0) return errc::success;  // EOF (with WAITALL: what arrived before it)
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      on_would_block(f, direction::read);
+      if (received > 0 && f.guest_nonblocking) return errc::success;
+      if (f.guest_nonblocking) return errc::again;
+      wait_until_ready(f, direction::read);
+      continue;
+    }
+    if (received > 0) return errc::success;  // the error stays pending for the next call
+    return from_errno(errno);
+  }
+}
+
+errc host::impl::transmit(open_fd& f, std::span<const host_ciovec> buffers, std::size_t& sent) {
+  sent = 0;
+  const std::size_t wanted = total_size(buffers);
+  if (wanted == 0) return errc::success;
+  iovec vectors[max_iovecs];
+  for (;;) {
+    msghdr message{};
+    message.msg_iov = vectors;
+    message.msg_iovlen = build_iovecs(buffers, sent, false, vectors);
+    ssize_t n = ::sendmsg(f.host_fd, &message, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n >= 0) {
+      sent += static_cast<std::size_t>(n);
+      // A blocking guest socket sends everything, like send(2) on a blocking socket.
+      if (f.guest_nonblocking || sent >= wanted) return errc::success;
+      continue;
+    }
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      on_would_block(f, direction::write);
+      if (f.guest_nonblocking) return sent > 0 ? errc::success : errc::again;
+      wait_until_ready(f, direction::write);
+      continue;
+    }
+    if (sent > 0) return errc::success;
+    return from_errno(errno);
+  }
+}
+
+errc host::impl::sock_accept(abi::fd listener, abi::fdflags flags, abi::fd& accepted) {
+  accepted = 0;
+  open_fd* l = find(listener);
+  if (l == nullptr) return errc::badf;
+  if (l->kind == fd_kind::stdio) return errc::notsock;
+  if (l->kind != fd_kind::listener) return errc::badf;  // wasmtime: accept on a stream is badf
+  const bool flags_valid = flags == 0 || flags == abi::fdflag_nonblock;
+  switch (config.semantics) {
+    case profile::strict:
+      if (!flags_valid) return errc::inval;  // checked first: no connection is lost
+      break;
+    case profile::uvwasi:
+      if (flags != abi::fdflag_nonblock) return errc::notsup;
+      break;
+    case profile::wasmtime_legacy:
+      break;  // checked after the accept, as wasmtime does
+  }
+  if (fds_.size() >= config.max_open_fds) return errc::mfile;  // the connection stays pending
+
+  int connection = -1;
+  for (;;) {
+    connection = ::accept4(l->host_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (connection >= 0) break;
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      on_would_block(*l, direction::read);
+      if (l->guest_nonblocking) return errc::again;
+      wait_until_ready(*l, direction::read);
+      continue;
+    }
+    return from_errno(errno);  // EMFILE -> mfile, ENFILE -> nfile, ECONNABORTED -> connaborted
+  }
+  if (!flags_valid) {
+    ::close(connection);  // wasmtime-legacy: accepted, dropped, then EINVAL
+    return errc::inval;
+  }
+
+  sockaddr_storage local{};
+  socklen_t length = sizeof local;
+  if (::getsockname(connection, reinterpret_cast<sockaddr*>(&local), &length) != 0) {
+    errc failure = from_errno(errno);
+    ::close(connection);
+    return failure;
+  }
+  auto socket = std::make_unique<asio::ip::tcp::socket>(io_);
+  boost::system::error_code ec;
+  socket->assign(local.ss_family == AF_INET6 ? asio::ip::tcp::v6() : asio::ip::tcp::v4(), connection, ec);
+  if (ec) {
+    ::close(connection);
+    return from_errno(ec.value());
+  }
+  auto entry = std::make_unique<open_fd>();
+  entry->kind = fd_kind::stream;
+  entry->host_fd = connection;
+  entry->guest_nonblocking = (flags & abi::fdflag_nonblock) != 0;
+  entry->socket = std::move(socket);
+  entry->write.ready = true;  // an empty send buffer: the first send finds out otherwise
+  open_fd& added = add(std::move(entry));
+  // Armed before the io_context runs again, so data that came with the connection is not missed.
+  arm(added, direction::read);
+  accepted = added.number;
+  return errc::success;
+}
+
+errc host::impl::sock_recv(abi::fd fd, std::span<const host_iovec> buffers, abi::riflags flags,
+                           std::size_t& received, abi::roflags& out_flags) {
+  received = 0;
+  out_flags = 0;
+  open_fd* f = find(fd);
+  if (f == nullptr) return errc::badf;
+  if (f->kind == fd_kind::stdio) return errc::notsock;
+  if (f->kind == fd_kind::listener) return errc::notconn;
+  switch (config.semantics) {
+    case profile::uvwasi: {
+      if (flags != 0) return errc::notsup;
+      errc result = receive(*f, buffers, false, 0, false, received);
+      // uvwasi reports a 0-byte read as EAGAIN: EOF is not visible through its sock_recv.
+      if (result == errc::success && received == 0 && total_size(buffers) > 0) return errc::again;
+      return result;
+    }
+    case profile::wasmtime_legacy:
+    case profile::strict: {
+      if ((flags & ~(abi::recv_peek | abi::recv_waitall)) != 0) return errc::inval;
+      const bool peek = (flags & abi::recv_peek) != 0;
+      // PEEK with WAITALL peeks what is there (one call): peeking cannot wait for "more".
+      const bool wait_all = (flags & abi::recv_waitall) != 0 && !peek;
+      const bool first_only = config.semantics == profile::wasmtime_legacy;
+      return receive(*f, buffers, first_only, peek ? MSG_PEEK : 0, wait_all, received);
+    }
+  }
+  return errc::inval;
+}
+
+errc host::impl::sock_send(abi::fd fd, std::span<const host_ciovec> buffers, abi::siflags flags,
+                           std::size_t& sent) {
+  sent = 0;
+  open_fd* f = find(fd);
+  if (f == nullptr) return errc::badf;
+  if (f->kind == fd_kind::stdio) return errc::notsock;
+  if (f->kind == fd_kind::listener) return errc::notconn;
+  if (flags != 0 && config.semantics != profile::wasmtime_legacy) return errc::inval;  // legacy ignores them
+  return transmit(*f, buffers, sent);
+}
+
+errc host::impl::sock_shutdown(abi::fd fd, abi::sdflags how) {
+  open_fd* f = find(fd);
+  if (f == nullptr) return errc::badf;
+  if (f->kind == fd_kind::stdio) return errc::notsock;
+  if (config.semantics == profile::uvwasi) {
+    if (how != abi::shut_wr) return errc::notsup;
+  } else if (how == 0 || how > (abi::shut_rd | abi::shut_wr)) {
+    return errc::inval;
+  }
+  // shutdown(SHUT_RD) on a Linux listener would stop it listening: a listener is not connected.
+  if (f->kind == fd_kind::listener) return errc::notconn;
+  int mode = how == abi::shut_rd ? SHUT_RD : how == abi::shut_wr ? SHUT_WR : SHUT_RDWR;
+  if (::shutdown(f->host_fd, mode) != 0) return from_errno(errno);
+  return errc::success;
+}
+
+}  // namespace wasio::testbed
