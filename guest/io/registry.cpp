@@ -204,8 +204,13 @@ void registry::decode(std::span<const abi::event> raw, events& out) {
       e.flags_ |= event::writable_bit | (hangup ? event::write_closed_bit : 0);
     }
     if (ev.error != 0 && e.error_ == errc::success) e.error_ = static_cast<errc>(ev.error);
-    // Edge: the direction leaves the array until a socket reports would_block for it.
-    if (s.mode == trigger::edge) unsubscribe(index, dir);
+    if (ev.error == static_cast<std::uint16_t>(errc::badf)) {
+      // The same outcome as a whole-call badf (drop_bad_fds), whichever way the host says it.
+      s.failed = true;
+      unsubscribe_all(index);
+    } else if (s.mode == trigger::edge) {
+      unsubscribe(index, dir);  // leaves the array until a socket reports would_block for it
+    }
   }
 }
 

@@ -29,7 +29,6 @@ class TcpStream : public ::testing::TestWithParam<profile> {
   net::tcp_listener listener_;
   ~TcpStream() override {
     EXPECT_TRUE(listener_.close());
-    h_.closed_listeners(1);
   }
 };
 

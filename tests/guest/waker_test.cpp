@@ -36,7 +36,9 @@ TEST_P(Waker, AnotherThreadWakesAPollBlockedWithNoTimeout) {
   ASSERT_TRUE(poll.wait(events, std::nullopt));  // returns with an event for waker.token()
   other.join();
   // A host wake may arrive with no event if it raced with the flag; the event must come next.
-  if (events_for(events, waker.token()) == 0) ASSERT_TRUE(poll.wait(events, 0ms));
+  if (events_for(events, waker.token()) == 0) {
+    ASSERT_TRUE(poll.wait(events, 0ms));
+  }
   EXPECT_EQ(events_for(events, waker.token()), 1u);
   EXPECT_TRUE(events[0].is_readable());
 }

@@ -19,7 +19,9 @@
 ///   once, then reregister). Two sources wrapping the same fd are not detected; they would get two
 ///   events for one readiness.
 /// - A registration whose fd went bad (closed behind the registry's back) is reported once as an
-///   error event (errc::badf) and stops being polled; it stays registered until deregistered.
+///   error event (errc::badf) and stops being polled; it stays registered until deregistered. That
+///   holds whether the host reports badf in the event (strict, uvwasi) or fails the whole call
+///   (wasmtime-legacy). Other per-subscription errors follow the registration's trigger.
 ///
 /// Example (compiled in examples/echo_poll/main.cpp):
 ///   wasio::poll poll;
