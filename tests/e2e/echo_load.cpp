@@ -6,7 +6,8 @@
 // Each client sends a random payload of a random size and reads it back while still sending (so
 // neither side's buffers can deadlock the exchange). Plain clients then close normally; half-close
 // clients shut down their sending side first and expect every byte back followed by EOF; reset
-// clients abort with SO_LINGER 0 once the echo has started, mid-stream. Finally one more client
+// clients abort with SO_LINGER 0: half of them once the echo has started, mid-stream, the other half
+// as soon as their first bytes are sent, often before the server even accepted them. Finally one more client
 // checks the server still serves. Exit 0 when every check passed, 1 otherwise, 2 on bad usage.
 // The timeout only guards against a hang; it asserts nothing about speed.
 
@@ -48,6 +49,7 @@ enum class ending { close, half_close, reset };
 struct client {
   int fd = -1;
   ending how = ending::close;
+  bool reset_before_echo = false;  // a reset client that aborts as soon as its first bytes are out
   std::vector<unsigned char> payload;
   std::size_t sent = 0;
   std::size_t received = 0;
@@ -139,6 +141,7 @@ void on_writable(client& c) {
       return;
     }
     c.sent += static_cast<std::size_t>(n);
+    if (c.how == ending::reset && c.reset_before_echo) return abort_connection(c);
   }
   if (c.sent == c.payload.size() && c.how == ending::half_close && !c.write_shut) {
     shutdown(c.fd, SHUT_WR);
@@ -236,6 +239,7 @@ int main(int argc, char** argv) {
   for (std::size_t i = 0; i < o.clients; ++i) {
     const ending how = i < o.resets ? ending::reset : i < o.resets + o.half_closes ? ending::half_close : ending::close;
     clients.push_back(make_client(o, how, size(random), random));
+    clients.back().reset_before_echo = how == ending::reset && i % 2 == 1;
     bytes += clients.back().payload.size();
   }
   const std::size_t failed = run(clients, o);
