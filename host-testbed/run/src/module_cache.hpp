@@ -27,11 +27,12 @@ compile_outcome compiled_module(std::span<const std::byte> module_bytes, const s
                                 const std::string& cache_dir);
 
 /// The C glue compiled with every module: the fixed entry points wasio-run dlsym()s.
-/// `memory_field` names the instance's memory member ("" for none).
-std::string glue_source(const std::string& memory_field, bool has_start);
+/// `memory_field` names the instance's memory member ("" for none); `instantiate_takes_wasi` is
+/// false for a module importing nothing (its instantiate function then takes only the instance).
+std::string glue_source(const std::string& memory_field, bool instantiate_takes_wasi, bool has_start);
 
 /// Version of the glue's entry points; a shared object with another version is rebuilt.
-inline constexpr unsigned glue_version = 1;
+inline constexpr unsigned glue_version = 2;
 
 /// The value wasio_glue_leave() makes the glue's entry points return: the guest called proc_exit.
 inline constexpr int glue_left_guest = 0x10000;

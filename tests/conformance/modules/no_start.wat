@@ -1,0 +1,2 @@
+;; A reactor-style module without _start.
+(module (memory (export "memory") 1) (func (export "run")))

@@ -1,0 +1,2 @@
+;; _start returns normally: exit status 0.
+(module (memory (export "memory") 1) (func (export "_start")))

@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""Runs one module under wasio-run and checks how it ended.
+
+Two ways to say what is expected:
+  --spec NAME.json     a wasi-testsuite specification (args, env, exit_code, stdout, stderr; a
+                       missing stdout/stderr is not checked, see the testsuite's README.md)
+  --exit N --stdout TEXT --stderr-line TEXT --stderr-has TEXT ...   explicit expectations
+Everything after `--` is passed to wasio-run before the module (e.g. --profile uvwasi).
+"""
+import argparse
+import json
+import subprocess
+import sys
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--wasio-run", required=True)
+    parser.add_argument("--module", required=True)
+    parser.add_argument("--spec")
+    parser.add_argument("--exit", type=int)
+    parser.add_argument("--stdout")
+    parser.add_argument("--stderr-line", action="append", default=[],
+                        help="a whole line stderr must contain")
+    parser.add_argument("--stderr-has", action="append", default=[],
+                        help="a substring stderr must contain")
+    parser.add_argument("--stderr-lines", type=int, help="exact number of stderr lines")
+    parser.add_argument("--timeout", type=float, default=300)
+    parser.add_argument("extra", nargs="*")
+    options = parser.parse_args()
+
+    args, env, expected_exit, expected_stdout, expected_stderr = [], {}, 0, None, None
+    if options.spec:
+        with open(options.spec, encoding="utf-8") as f:
+            spec = json.load(f)
+        args = spec.get("args", [])
+        env = spec.get("env", {})
+        expected_exit = spec.get("exit_code", 0)
+        expected_stdout = spec.get("stdout")
+        expected_stderr = spec.get("stderr")
+    if options.exit is not None:
+        expected_exit = options.exit
+    if options.stdout is not None:
+        expected_stdout = options.stdout
+
+    command = [options.wasio_run] + options.extra
+    for name, value in env.items():
+        command += ["--env", f"{name}={value}"]
+    command += [options.module] + args
+    run = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, timeout=options.timeout)
+    stdout = run.stdout.decode("utf-8", "replace")
+    stderr = run.stderr.decode("utf-8", "replace")
+
+    problems = []
+    if run.returncode != expected_exit:
+        problems.append(f"exit status {run.returncode}, expected {expected_exit}")
+    if expected_stdout is not None and stdout != expected_stdout:
+        problems.append(f"stdout {stdout!r}, expected {expected_stdout!r}")
+    if expected_stderr is not None and stderr != expected_stderr:
+        problems.append(f"stderr {stderr!r}, expected {expected_stderr!r}")
+    lines = stderr.splitlines()
+    for line in options.stderr_line:
+        if line not in lines:
+            problems.append(f"stderr lacks the line {line!r}")
+    for text in options.stderr_has:
+        if text not in stderr:
+            problems.append(f"stderr lacks {text!r}")
+    if options.stderr_lines is not None and len(lines) != options.stderr_lines:
+        problems.append(f"stderr has {len(lines)} lines, expected {options.stderr_lines}")
+    print("$ " + " ".join(command))
+    print(f"exit {run.returncode}\n--- stdout\n{stdout}\n--- stderr\n{stderr}")
+    for p in problems:
+        print("FAIL: " + p)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
