@@ -112,6 +112,9 @@ errc host::impl::poll_oneoff(std::span<const abi::subscription> in, std::span<ab
     }
   }
 
+  // One non-blocking turn of the reactor (a single epoll_wait(0), whatever the subscription count)
+  // so readiness that arrived since the last call is in the cache before the scan.
+  io_.poll();
   for (;;) {
     std::size_t found = scan(in, out);
     if (found > 0) {
