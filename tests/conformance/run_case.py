@@ -9,6 +9,7 @@ Everything after `--` is passed to wasio-run before the module (e.g. --profile u
 """
 import argparse
 import json
+import re
 import subprocess
 import sys
 
@@ -16,7 +17,7 @@ import sys
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--wasio-run", required=True)
-    parser.add_argument("--module", required=True)
+    parser.add_argument("--module", required=True, help="the module, or - for none (option tests)")
     parser.add_argument("--spec")
     parser.add_argument("--exit", type=int)
     parser.add_argument("--stdout")
@@ -24,6 +25,10 @@ def main():
                         help="a whole line stderr must contain")
     parser.add_argument("--stderr-has", action="append", default=[],
                         help="a substring stderr must contain")
+    parser.add_argument("--stderr-regex", action="append", default=[],
+                        help="a regular expression some whole stderr line must match")
+    parser.add_argument("--stdout-has", action="append", default=[],
+                        help="a substring stdout must contain")
     parser.add_argument("--stderr-lines", type=int, help="exact number of stderr lines")
     parser.add_argument("--timeout", type=float, default=300)
     parser.add_argument("extra", nargs="*")
@@ -46,7 +51,9 @@ def main():
     command = [options.wasio_run] + options.extra
     for name, value in env.items():
         command += ["--env", f"{name}={value}"]
-    command += [options.module] + args
+    if options.module != "-":
+        command += [options.module]
+    command += args
     run = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, timeout=options.timeout)
     stdout = run.stdout.decode("utf-8", "replace")
     stderr = run.stderr.decode("utf-8", "replace")
@@ -65,6 +72,12 @@ def main():
     for text in options.stderr_has:
         if text not in stderr:
             problems.append(f"stderr lacks {text!r}")
+    for pattern in options.stderr_regex:
+        if not any(re.fullmatch(pattern, line) for line in lines):
+            problems.append(f"no stderr line matches {pattern!r}")
+    for text in options.stdout_has:
+        if text not in stdout:
+            problems.append(f"stdout lacks {text!r}")
     if options.stderr_lines is not None and len(lines) != options.stderr_lines:
         problems.append(f"stderr has {len(lines)} lines, expected {options.stderr_lines}")
     print("$ " + " ".join(command))
