@@ -1,0 +1,245 @@
+#include "http_connection.hpp"
+
+#include <algorithm>
+
+namespace http {
+namespace {
+
+constexpr std::string_view expect_field = "expect";
+constexpr std::string_view continue_expectation = "100-continue";
+
+bool equals_ignoring_case(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+           return lower(x) == lower(y);
+         });
+}
+
+std::string_view trimmed(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+method method_of(const llhttp_t& parser) {
+  switch (parser.method) {
+    case HTTP_GET: return method::get;
+    case HTTP_HEAD: return method::head;
+    case HTTP_POST: return method::post;
+    default: return method::other;
+  }
+}
+
+// Appends `text` to `into` while it stays within `limit`; reports whether everything fit.
+bool append_bounded(std::string& into, const char* text, std::size_t size, std::size_t limit) {
+  if (into.size() + size > limit) return false;
+  into.append(text, size);
+  return true;
+}
+
+}  // namespace
+
+const llhttp_settings_t& http_connection::settings() {
+  static const llhttp_settings_t table = [] {
+    llhttp_settings_t s;
+    llhttp_settings_init(&s);
+    s.on_message_begin = [](llhttp_t* p) {
+      of(p).begin_message();
+      return 0;
+    };
+    s.on_url = [](llhttp_t* p, const char* at, std::size_t size) {
+      http_connection& c = of(p);
+      // A target beyond the head limit fails with 431 once the head's size is known; keep none of it.
+      (void)append_bounded(c.target_, at, size, c.context_.config.max_head_bytes);
+      return 0;
+    };
+    s.on_header_field = [](llhttp_t* p, const char* at, std::size_t size) {
+      http_connection& c = of(p);
+      if (!append_bounded(c.header_field_, at, size, expect_field.size())) c.field_too_long_ = true;
+      return 0;
+    };
+    s.on_header_field_complete = [](llhttp_t* p) {
+      http_connection& c = of(p);
+      c.field_is_expect_ = !c.field_too_long_ && equals_ignoring_case(c.header_field_, expect_field);
+      c.header_field_.clear();
+      c.field_too_long_ = false;
+      return 0;
+    };
+    s.on_header_value = [](llhttp_t* p, const char* at, std::size_t size) {
+      http_connection& c = of(p);
+      if (c.field_is_expect_) (void)append_bounded(c.header_value_, at, size, 64);
+      return 0;
+    };
+    s.on_header_value_complete = [](llhttp_t* p) {
+      http_connection& c = of(p);
+      if (c.field_is_expect_ && equals_ignoring_case(trimmed(c.header_value_), continue_expectation))
+        c.expects_continue_ = true;
+      c.header_value_.clear();
+      c.field_is_expect_ = false;
+      return 0;
+    };
+    s.on_headers_complete = [](llhttp_t* p) {
+      of(p).paused_ = pause_reason::headers_complete;
+      return static_cast<int>(HPE_PAUSED);
+    };
+    s.on_body = [](llhttp_t* p, const char* at, std::size_t size) {
+      http_connection& c = of(p);
+      c.body_bytes_ += size;
+      if (c.body_bytes_ > c.context_.config.max_body_bytes) {
+        c.body_too_large_ = true;
+        return static_cast<int>(HPE_USER);
+      }
+      if (c.keeps_body_) c.body_.append(at, size);
+      return 0;
+    };
+    s.on_message_complete = [](llhttp_t* p) {
+      http_connection& c = of(p);
+      c.keep_alive_ = llhttp_should_keep_alive(p) != 0;
+      c.paused_ = pause_reason::message_complete;
+      return static_cast<int>(HPE_PAUSED);
+    };
+    return s;
+  }();
+  return table;
+}
+
+http_connection& http_connection::of(llhttp_t* parser) { return *static_cast<http_connection*>(parser->data); }
+
+http_connection::http_connection(server_context& context) : context_(context) {
+  llhttp_init(&parser_, HTTP_REQUEST, &settings());
+  parser_.data = this;
+}
+
+void http_connection::begin_message() {
+  phase_ = connection_phase::head;
+  ++requests_begun_;
+  head_bytes_ = 0;
+  target_.clear();
+  header_field_.clear();
+  header_value_.clear();
+  field_is_expect_ = false;
+  field_too_long_ = false;
+  expects_continue_ = false;
+  keeps_body_ = false;
+  body_too_large_ = false;
+  body_bytes_ = 0;
+  body_.clear();
+  keep_alive_ = false;
+}
+
+std::size_t http_connection::feed(std::string_view input) {
+  const char* at = input.data();
+  const char* const end = at + input.size();
+  // After a head, llhttp must run once more even with no input left: a request without a body
+  // completes right there, without consuming another byte.
+  bool head_just_ended = false;
+  while ((at < end || head_just_ended) && phase_ != connection_phase::closing) {
+    head_just_ended = false;
+    if (phase_ == connection_phase::idle && output_.size() >= output_high_water) break;
+    const bool counting_head = phase_ == connection_phase::idle || phase_ == connection_phase::head;
+    paused_ = pause_reason::none;
+    const llhttp_errno_t error = llhttp_execute(&parser_, at, static_cast<std::size_t>(end - at));
+    const char* stop = error == HPE_OK ? end : llhttp_get_error_pos(&parser_);
+    if (counting_head) head_bytes_ += static_cast<std::size_t>(stop - at);
+    at = stop;
+    if (error == HPE_OK) {
+      if (phase_ == connection_phase::head && head_bytes_ > context_.config.max_head_bytes)
+        fail(status::request_header_fields_too_large, error_kind::head_too_large);
+      continue;
+    }
+    if (error == HPE_PAUSED) {
+      llhttp_resume(&parser_);
+      if (paused_ == pause_reason::headers_complete) {
+        on_headers_done();
+        head_just_ended = true;
+      }
+      else if (paused_ == pause_reason::message_complete)
+        on_message_done();
+      continue;
+    }
+    if (error == HPE_PAUSED_UPGRADE) {
+      // The request asked to switch protocols after it (Upgrade, CONNECT). This server speaks only
+      // HTTP/1.1, which RFC 9110 7.8 allows by ignoring Upgrade; the bytes that follow are HTTP again.
+      llhttp_resume_after_upgrade(&parser_);
+      if (paused_ == pause_reason::message_complete) on_message_done();
+      continue;
+    }
+    if (error == HPE_USER && body_too_large_)
+      fail(status::content_too_large, error_kind::body_too_large);
+    else
+      fail(status::bad_request, error_kind::bad_request);
+  }
+  if (phase_ == connection_phase::closing) return input.size();
+  return static_cast<std::size_t>(at - input.data());
+}
+
+void http_connection::on_headers_done() {
+  phase_ = connection_phase::body;
+  const server_config& config = context_.config;
+  if (head_bytes_ > config.max_head_bytes) {
+    fail(status::request_header_fields_too_large, error_kind::head_too_large);
+    return;
+  }
+  // A declared length over the limit is refused before its body arrives (and before a 100 Continue).
+  if ((parser_.flags & F_CONTENT_LENGTH) != 0 && parser_.content_length > config.max_body_bytes) {
+    fail(status::content_too_large, error_kind::body_too_large);
+    return;
+  }
+  keeps_body_ = wants_body(method_of(parser_), target_);
+  const bool body_follows = (parser_.flags & F_CHUNKED) != 0 || parser_.content_length > 0;
+  // RFC 9110 10.1.1: a 1.0 client cannot understand an interim response; it just sends the body.
+  if (expects_continue_ && body_follows && parser_.http_major == 1 && parser_.http_minor >= 1)
+    output_ += continue_response;
+}
+
+void http_connection::on_message_done() {
+  const method m = method_of(parser_);
+  const response r = route(m, target_, body_, context_.stats, stats_scratch_);
+  // After a CONNECT the client would send tunnel bytes, not HTTP: closing is the only safe answer.
+  const bool close = !keep_alive_ || (parser_.upgrade != 0 && parser_.method == HTTP_CONNECT);
+  ++context_.stats.requests;
+  if (r.status == status::not_found) context_.stats.count(error_kind::not_found);
+  if (r.status == status::method_not_allowed) context_.stats.count(error_kind::method_not_allowed);
+  framing how = framing_for(close);
+  how.head_only = m == method::head;
+  append_response(output_, r, context_.date.value(), how);
+  phase_ = close ? connection_phase::closing : connection_phase::idle;
+  // Lifetime: the response pointed into body_ and stats_scratch_; it is on the wire-to-be now.
+  body_.clear();
+  if (body_.capacity() > output_high_water) body_.shrink_to_fit();  // one big upload keeps no big buffer
+}
+
+void http_connection::fail(status code, error_kind kind) {
+  context_.stats.count(kind);
+  std::string_view text;
+  switch (code) {
+    case status::bad_request: text = "Bad Request\n"; break;
+    case status::request_timeout: text = "Request Timeout\n"; break;
+    case status::content_too_large: text = "Content Too Large\n"; break;
+    case status::request_header_fields_too_large: text = "Request Header Fields Too Large\n"; break;
+    default: text = reason_phrase(code); break;
+  }
+  append_response(output_, response{code, "text/plain", text, {}}, context_.date.value(), framing_for(true));
+  phase_ = connection_phase::closing;
+}
+
+framing http_connection::framing_for(bool close) const {
+  framing how;
+  how.close = close;
+  how.http10_keep_alive = !close && parser_.http_major == 1 && parser_.http_minor == 0;
+  return how;
+}
+
+void http_connection::on_timeout() {
+  if (phase_ == connection_phase::closing) return;
+  if (phase_ == connection_phase::idle) {
+    ++context_.stats.idle_closed;
+    phase_ = connection_phase::closing;
+    return;
+  }
+  fail(status::request_timeout, error_kind::request_timeout);
+}
+
+void http_connection::on_peer_closed() { phase_ = connection_phase::closing; }
+
+}  // namespace http

@@ -1,0 +1,49 @@
+#pragma once
+/// Responses: what a route answers, and how it goes on the wire.
+///
+/// Every response carries `Date` and `Content-Length` (HEAD too, with the length the body would
+/// have). `Connection: close` is sent when the server closes after it, `Connection: keep-alive` when
+/// an HTTP/1.0 client asked to keep the connection (1.0 closes by default).
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace http {
+
+enum class status : std::uint16_t {
+  continue_ = 100,
+  ok = 200,
+  bad_request = 400,
+  not_found = 404,
+  method_not_allowed = 405,
+  request_timeout = 408,
+  content_too_large = 413,
+  request_header_fields_too_large = 431,
+  service_unavailable = 503,
+};
+
+/// "OK", "Not Found", ... (RFC 9110's reason phrases).
+std::string_view reason_phrase(status code);
+
+struct response {
+  http::status status = status::ok;
+  std::string_view content_type = "text/plain";
+  std::string_view body;
+  std::string_view allow;  // the Allow header of a 405; empty otherwise
+};
+
+/// How a response is framed for the request it answers.
+struct framing {
+  bool head_only = false;           // a HEAD request: headers as for GET, no body
+  bool close = false;               // the server closes after this response
+  bool http10_keep_alive = false;   // an HTTP/1.0 request that asked for keep-alive
+};
+
+/// Appends the status line, headers and (unless head_only) the body to `out`.
+void append_response(std::string& out, const response& r, std::string_view date, framing how);
+
+/// The interim answer to `Expect: 100-continue`.
+inline constexpr std::string_view continue_response = "HTTP/1.1 100 Continue\r\n\r\n";
+
+}  // namespace http

@@ -1,0 +1,41 @@
+#pragma once
+/// server_stats: the counters `GET /stats` reports, kept by the connections and the acceptor.
+///
+/// Notes: one runtime thread owns them (the server is single-threaded), so they are plain integers.
+
+#include <cstdint>
+#include <string>
+
+namespace http {
+
+/// Why a request or connection ended in an error; one counter each.
+enum class error_kind : std::uint8_t {
+  bad_request,         // 400: llhttp rejected the request (then the connection closes)
+  not_found,           // 404
+  method_not_allowed,  // 405
+  request_timeout,     // 408: the head (or a body) arrived too slowly (then the connection closes)
+  body_too_large,      // 413 (then the connection closes)
+  head_too_large,      // 431 (then the connection closes)
+  over_capacity,       // 503: a client beyond the connection limit (then the connection closes)
+  io,                  // a read or write failed (reset peer, broken pipe)
+};
+inline constexpr int error_kind_count = 8;
+
+/// The JSON key of `kind` ("bad_request", ...).
+const char* name(error_kind kind);
+
+struct server_stats {
+  std::uint64_t connections_open = 0;
+  std::uint64_t connections_total = 0;
+  std::uint64_t requests = 0;          // requests parsed to their end and answered
+  std::uint64_t idle_closed = 0;       // keep-alive connections closed for idleness (not an error)
+  std::uint64_t errors[error_kind_count] = {};
+
+  void count(error_kind kind) { ++errors[static_cast<int>(kind)]; }
+  std::uint64_t count_of(error_kind kind) const { return errors[static_cast<int>(kind)]; }
+
+  /// {"connections":{"open":N,"total":N},"requests":N,"idle_closed":N,"errors":{"bad_request":N,...}}
+  std::string to_json() const;
+};
+
+}  // namespace http
