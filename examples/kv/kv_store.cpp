@@ -1,0 +1,101 @@
+// The key space: a hash map for lookups plus an ordered deadline index for active expiry.
+#include "kv_store.hpp"
+
+namespace kv {
+
+void kv_store::drop_deadline(slot& s) {
+  if (s.data.expires_at != no_expiry) {
+    deadlines_.erase(s.deadline);
+    s.data.expires_at = no_expiry;
+  }
+}
+
+void kv_store::erase_node(map_type::iterator it) {
+  drop_deadline(it->second);
+  payload_bytes_ -= it->first.size() + it->second.data.value.size();
+  map_.erase(it);
+}
+
+kv_store::entry* kv_store::find(std::string_view key, std::int64_t now_ms) {
+  auto it = map_.find(key);
+  if (it == map_.end()) return nullptr;
+  const std::int64_t at = it->second.data.expires_at;
+  if (at != no_expiry && at <= now_ms) {
+    erase_node(it);
+    ++expired_;
+    return nullptr;
+  }
+  return &it->second.data;
+}
+
+kv_store::entry& kv_store::set(std::string_view key, std::string_view value, std::int64_t expires_at) {
+  auto it = map_.find(key);
+  if (it == map_.end()) {
+    it = map_.emplace(std::string(key), slot{}).first;
+    payload_bytes_ += key.size();
+  } else {
+    payload_bytes_ -= it->second.data.value.size();
+  }
+  it->second.data.value.assign(value);
+  payload_bytes_ += value.size();
+  change_deadline(it, expires_at);
+  return it->second.data;
+}
+
+bool kv_store::set_expiry(std::string_view key, std::int64_t expires_at) {
+  auto it = map_.find(key);
+  if (it == map_.end()) return false;
+  change_deadline(it, expires_at);
+  return true;
+}
+
+void kv_store::change_deadline(map_type::iterator it, std::int64_t expires_at) {
+  slot& s = it->second;
+  if (s.data.expires_at == expires_at) return;
+  drop_deadline(s);
+  if (expires_at != no_expiry) {
+    s.deadline = deadlines_.emplace(expires_at, std::string_view(it->first));
+    s.data.expires_at = expires_at;
+  }
+}
+
+bool kv_store::erase(std::string_view key, std::int64_t now_ms) {
+  auto it = map_.find(key);
+  if (it == map_.end()) return false;
+  const std::int64_t at = it->second.data.expires_at;
+  const bool live = at == no_expiry || at > now_ms;
+  erase_node(it);
+  if (!live) ++expired_;
+  return live;
+}
+
+void kv_store::clear() {
+  deadlines_.clear();
+  map_.clear();
+  payload_bytes_ = 0;
+}
+
+std::optional<std::int64_t> kv_store::next_expiry() const {
+  if (deadlines_.empty()) return std::nullopt;
+  return deadlines_.begin()->first;
+}
+
+std::size_t kv_store::expire_due(std::int64_t now_ms, std::size_t budget) {
+  std::size_t done = 0;
+  while (done < budget && !deadlines_.empty() && deadlines_.begin()->first <= now_ms) {
+    auto it = map_.find(deadlines_.begin()->second);
+    erase_node(it);
+    ++expired_;
+    ++done;
+  }
+  return done;
+}
+
+void kv_store::for_each(std::int64_t now_ms, const std::function<void(std::string_view, const entry&)>& visit) const {
+  for (const auto& [key, s] : map_) {
+    if (s.data.expires_at != no_expiry && s.data.expires_at <= now_ms) continue;
+    visit(key, s.data);
+  }
+}
+
+}  // namespace kv

@@ -1,0 +1,94 @@
+#pragma once
+/// kv::kv_store: the key space: string keys to string values, each with an optional expiry time.
+///
+/// Time is never read here: every call that can see an expired key takes `now_ms` (Unix time in
+/// milliseconds) from its caller, so tests drive expiry with a fake clock. Expiry is both lazy (a
+/// lookup finds an expired key gone) and active (expire_due() reclaims keys whose time has passed,
+/// in deadline order, so a runtime timer set to next_expiry() frees memory of keys nobody reads).
+///
+/// Notes: lookups take std::string_view (heterogeneous lookup): a request's arguments are views into
+/// the connection's input buffer, and reading a key copies nothing.
+///
+/// Example (compiled in tests/e2e/kv/kv_store_test.cpp):
+///   kv::kv_store store;
+///   store.set("k", "v", 1000 + 500);          // expires at t = 1500 ms
+///   store.find("k", 1200);                    // the entry
+///   store.find("k", 1600);                    // nullptr: expired, and now deleted
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace kv {
+
+/// "No expiry" as an expiry time.
+inline constexpr std::int64_t no_expiry = -1;
+
+class kv_store {
+ public:
+  struct entry {
+    std::string value;
+    std::int64_t expires_at = no_expiry;  // Unix ms, or no_expiry
+  };
+
+  kv_store() = default;
+  kv_store(const kv_store&) = delete;
+  kv_store& operator=(const kv_store&) = delete;
+
+  /// The live entry for `key`, or nullptr (an expired one is deleted first). The pointer is valid
+  /// until the next call that changes the store.
+  entry* find(std::string_view key, std::int64_t now_ms);
+  /// Sets `key` to `value` with expiry `expires_at` (no_expiry: none). Returns the entry.
+  entry& set(std::string_view key, std::string_view value, std::int64_t expires_at);
+  /// Changes the expiry of `key`, which must exist (no_expiry removes it). False when it does not.
+  bool set_expiry(std::string_view key, std::int64_t expires_at);
+  /// Deletes `key`; true when it existed and was live.
+  bool erase(std::string_view key, std::int64_t now_ms);
+  void clear();
+
+  /// Entries held, expired-but-not-yet-reclaimed ones included (what Redis's DBSIZE counts too).
+  std::size_t size() const { return map_.size(); }
+  /// Entries that have an expiry time.
+  std::size_t expiring() const { return deadlines_.size(); }
+  /// The earliest expiry time, if any key has one.
+  std::optional<std::int64_t> next_expiry() const;
+  /// Deletes up to `budget` keys whose time is <= now_ms, earliest first. Returns how many.
+  std::size_t expire_due(std::int64_t now_ms, std::size_t budget);
+  /// Keys expired so far, lazily or actively.
+  std::uint64_t expired_count() const { return expired_; }
+  /// Bytes of keys and values held (payload only, for INFO).
+  std::size_t payload_bytes() const { return payload_bytes_; }
+
+  /// Calls `visit(key, entry)` for every live entry.
+  void for_each(std::int64_t now_ms, const std::function<void(std::string_view, const entry&)>& visit) const;
+
+ private:
+  struct string_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  // Lifetime: deadlines_ holds views of keys owned by map_'s nodes, which never move on rehash;
+  // every erase from map_ erases the entry's deadline first.
+  using deadline_index = std::multimap<std::int64_t, std::string_view>;
+  struct slot {
+    entry data;
+    deadline_index::iterator deadline;
+  };
+  using map_type = std::unordered_map<std::string, slot, string_hash, std::equal_to<>>;
+
+  void drop_deadline(slot& s);
+  void change_deadline(map_type::iterator it, std::int64_t expires_at);
+  void erase_node(map_type::iterator it);
+
+  map_type map_;
+  deadline_index deadlines_;
+  std::uint64_t expired_ = 0;
+  std::size_t payload_bytes_ = 0;
+};
+
+}  // namespace kv
