@@ -75,20 +75,22 @@ void format_hex(char* out, std::uintptr_t value) {
 // Async-signal-safe: no allocation, no stdio.
 void fault_handler(int signal_number, siginfo_t* info, void*) {
   const auto address = reinterpret_cast<std::uintptr_t>(info->si_addr);
-  if (on_guest_thread && the_guest.running.load(std::memory_order_relaxed)) {
-    const bool in_host = testbed::wasm2c::inside_host_call();
-    const wasm_rt_memory_t* memory = the_guest.memory.load(std::memory_order_relaxed);
-    const auto base = memory != nullptr ? reinterpret_cast<std::uintptr_t>(memory->data) : 0;
-    const bool in_memory = base != 0 && address >= base && address - base < memory_reservation;
-    const bool in_guard = address >= the_guest.guard_low && address < the_guest.guard_high;
-    if (!in_host && in_memory) the_guest.api.trap(WASM_RT_TRAP_OOB);
-    if (!in_host && in_guard) the_guest.api.trap(WASM_RT_TRAP_EXHAUSTION);
-    if (in_host && in_guard) {
-      // The guest recursed so deep that a host import ran out of stack. Unwinding through C++
-      // host frames is not safe, so end the process here with the trap's status.
+  fault_context context;
+  context.on_guest_thread = on_guest_thread;
+  context.guest_running = the_guest.running.load(std::memory_order_relaxed);
+  context.inside_host_call = testbed::wasm2c::inside_host_call();
+  const wasm_rt_memory_t* memory = the_guest.memory.load(std::memory_order_relaxed);
+  context.memory_base = memory != nullptr ? reinterpret_cast<std::uintptr_t>(memory->data) : 0;
+  context.guard_low = the_guest.guard_low;
+  context.guard_high = the_guest.guard_high;
+  switch (classify_fault(address, context)) {
+    case fault_kind::guest_out_of_bounds: the_guest.api.trap(WASM_RT_TRAP_OOB); break;
+    case fault_kind::guest_stack_exhausted: the_guest.api.trap(WASM_RT_TRAP_EXHAUSTION); break;
+    case fault_kind::stack_exhausted_in_host_call:
+      // Unwinding through C++ host frames is not safe, so end the process here with the trap's status.
       write_stderr("wasio-run: trap: call stack exhausted\n");
       _exit(134);
-    }
+    case fault_kind::host_crash: break;
   }
   char where[19];
   format_hex(where, address);
@@ -154,6 +156,16 @@ run_outcome failed(std::string error) {
 }
 
 }  // namespace
+
+fault_kind classify_fault(std::uintptr_t address, const fault_context& context) {
+  if (!context.on_guest_thread || !context.guest_running) return fault_kind::host_crash;
+  const bool in_memory = context.memory_base != 0 && address >= context.memory_base &&
+                         address - context.memory_base < memory_reservation;
+  const bool in_guard = address >= context.guard_low && address < context.guard_high;
+  if (in_guard) return context.inside_host_call ? fault_kind::stack_exhausted_in_host_call : fault_kind::guest_stack_exhausted;
+  if (in_memory && !context.inside_host_call) return fault_kind::guest_out_of_bounds;
+  return fault_kind::host_crash;
+}
 
 std::string_view trap_message(int trap) {
   switch (trap) {

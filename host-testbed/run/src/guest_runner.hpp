@@ -27,6 +27,23 @@ struct run_outcome {
 /// Loads `shared_object` (built by compiled_module()) and runs it against `host`.
 run_outcome run_guest(const std::string& shared_object, testbed::host& host);
 
+/// How wasio-run's SIGSEGV/SIGBUS handler reads a fault.
+enum class fault_kind {
+  guest_out_of_bounds,           // guest code touched its memory reservation beyond the live size
+  guest_stack_exhausted,         // guest code ran into the guard below its stack
+  stack_exhausted_in_host_call,  // a host import ran into that guard (deep guest recursion)
+  host_crash,                    // anything else: a bug in wasio-run, never reported as a trap
+};
+struct fault_context {
+  bool on_guest_thread = false;
+  bool guest_running = false;
+  bool inside_host_call = false;
+  std::uintptr_t memory_base = 0;  // 0: no guest memory
+  std::uintptr_t guard_low = 0, guard_high = 0;
+};
+/// Pure and async-signal-safe; the handler acts on the answer.
+fault_kind classify_fault(std::uintptr_t address, const fault_context& context);
+
 /// The words after "wasio-run: trap: " for a wasm_rt_trap_t value ("unreachable", ...).
 std::string_view trap_message(int trap);
 
