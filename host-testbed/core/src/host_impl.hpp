@@ -55,7 +55,9 @@ struct open_fd {
 /// What one probe of a subscription found, before a profile turns it into an event.
 struct fd_probe {
   bool ready = false;
-  short revents = 0;  // poll(2) bits seen by the confirming poll, 0 when none was needed
+  short revents = 0;  // poll(2) bits seen by the confirming syscall
+  /// Bytes waiting on a readable stream (FIONREAD), when the probe counted them.
+  std::uint64_t readable = 0;
 };
 
 /// A clock subscription decoded to a deadline. Relative clocks and cputime clocks become monotonic
@@ -102,15 +104,20 @@ struct host::impl {
   void on_would_block(open_fd& f, direction d);
   /// Guest-visible blocking: runs the io_context until `d` is ready. Costs no CPU while waiting.
   void wait_until_ready(open_fd& f, direction d);
-  /// Cache first, then one zero-timeout poll(2) for a cached-ready fd (stale: clear and re-arm).
-  fd_probe probe(open_fd& f, direction d);
+  /// Cache first, then one syscall for a cached-ready fd: FIONREAD for a stream's read side (bytes
+  /// waiting confirm readiness), else a zero-timeout poll(2). Stale: clear and re-arm.
+  /// `cache_said_not_ready` is set when the cache alone answered "not ready".
+  fd_probe probe(open_fd& f, direction d, bool& cache_said_not_ready);
   void wake();
 
   // poll_oneoff.cpp
   errc poll_oneoff(std::span<const abi::subscription> in, std::span<abi::event> out, std::uint32_t& nevents);
-  std::size_t scan(std::span<const abi::subscription> in, std::span<abi::event> out);
-  std::size_t scan_in_order(std::span<const abi::subscription> in, std::span<abi::event> out);
-  std::size_t scan_wasmtime_legacy(std::span<const abi::subscription> in, std::span<abi::event> out);
+  /// Writes the events of everything ready now; `waiting` tells whether any fd subscription's cache
+  /// said "not ready" (only then can a reactor turn add events).
+  std::size_t scan(std::span<const abi::subscription> in, std::span<abi::event> out, bool& waiting);
+  std::size_t scan_in_order(std::span<const abi::subscription> in, std::span<abi::event> out, bool& waiting);
+  std::size_t scan_wasmtime_legacy(std::span<const abi::subscription> in, std::span<abi::event> out,
+                                   bool& waiting);
   void arm_for_blocking(std::span<const abi::subscription> in);
   void arm_timer();
 

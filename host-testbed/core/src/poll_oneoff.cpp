@@ -112,11 +112,14 @@ errc host::impl::poll_oneoff(std::span<const abi::subscription> in, std::span<ab
     }
   }
 
-  // One non-blocking turn of the reactor (a single epoll_wait(0), whatever the subscription count)
-  // so readiness that arrived since the last call is in the cache before the scan.
-  io_.poll();
   for (;;) {
-    std::size_t found = scan(in, out);
+    bool waiting = false;
+    std::size_t found = scan(in, out, waiting);
+    // Readiness that arrived since the reactor last ran is not in the cache yet: one non-blocking
+    // turn (a single epoll_wait(0), whatever the subscription count) when some subscription still
+    // waits, and a rescan if it changed anything. A call whose subscriptions are all ready costs
+    // no reactor syscall at all.
+    if (waiting && io_.poll() > 0) found = scan(in, out, waiting);
     if (found > 0) {
       nevents = static_cast<std::uint32_t>(found);
       return errc::success;
@@ -128,8 +131,10 @@ errc host::impl::poll_oneoff(std::span<const abi::subscription> in, std::span<ab
   }
 }
 
-std::size_t host::impl::scan(std::span<const abi::subscription> in, std::span<abi::event> out) {
-  return config.semantics == profile::wasmtime_legacy ? scan_wasmtime_legacy(in, out) : scan_in_order(in, out);
+std::size_t host::impl::scan(std::span<const abi::subscription> in, std::span<abi::event> out, bool& waiting) {
+  waiting = false;
+  return config.semantics == profile::wasmtime_legacy ? scan_wasmtime_legacy(in, out, waiting)
+                                                      : scan_in_order(in, out, waiting);
 }
 
 namespace {
@@ -151,7 +156,8 @@ struct clock_reader {
 
 }  // namespace
 
-std::size_t host::impl::scan_in_order(std::span<const abi::subscription> in, std::span<abi::event> out) {
+std::size_t host::impl::scan_in_order(std::span<const abi::subscription> in, std::span<abi::event> out,
+                                      bool& waiting) {
   std::size_t n = 0;
   std::size_t next_clock = 0;
   clock_reader clocks;
@@ -174,7 +180,7 @@ std::size_t host::impl::scan_in_order(std::span<const abi::subscription> in, std
       out[n++] = e;
       continue;
     }
-    fd_probe p = probe(*f, d);
+    fd_probe p = probe(*f, d, waiting);
     if (!p.ready) continue;
     if (p.revents & POLLNVAL) {
       e.error = static_cast<std::uint16_t>(errc::badf);
@@ -182,7 +188,13 @@ std::size_t host::impl::scan_in_order(std::span<const abi::subscription> in, std
       continue;
     }
     if (d == direction::read) {
-      e.fd_readwrite.nbytes = f->kind == fd_kind::listener ? 1 : bytes_readable(f->host_fd);
+      // A listener counts one pending connection; a stream its waiting bytes (0 at EOF). With bytes
+      // waiting, HANGUP shows once they are read: the probe stops at FIONREAD then.
+      if (f->kind == fd_kind::listener) {
+        e.fd_readwrite.nbytes = 1;
+      } else {
+        e.fd_readwrite.nbytes = f->kind == fd_kind::stream ? p.readable : bytes_readable(f->host_fd);
+      }
       if (p.revents & (POLLRDHUP | POLLHUP)) e.fd_readwrite.flags = abi::event_fd_readwrite_hangup;
     } else {
       if (p.revents & POLLOUT) {
@@ -195,7 +207,8 @@ std::size_t host::impl::scan_in_order(std::span<const abi::subscription> in, std
   return n;
 }
 
-std::size_t host::impl::scan_wasmtime_legacy(std::span<const abi::subscription> in, std::span<abi::event> out) {
+std::size_t host::impl::scan_wasmtime_legacy(std::span<const abi::subscription> in, std::span<abi::event> out,
+                                             bool& waiting) {
   std::size_t n = 0;
   clock_reader clocks;
   for (const clock_deadline& d : clocks_) {
@@ -210,7 +223,7 @@ std::size_t host::impl::scan_wasmtime_legacy(std::span<const abi::subscription> 
     const abi::subscription& s = in[i];
     if (s.tag == tag_clock) continue;
     open_fd* f = find(s.u.fd_readwrite.file_descriptor);
-    probes_[i] = f != nullptr ? probe(*f, direction_of(s)) : fd_probe{};
+    probes_[i] = f != nullptr ? probe(*f, direction_of(s), waiting) : fd_probe{};
     any_ready = any_ready || probes_[i].ready;
   }
   if (!any_ready) return n;
@@ -223,8 +236,10 @@ std::size_t host::impl::scan_wasmtime_legacy(std::span<const abi::subscription> 
       const fd_probe& p = probes_[i];
       abi::event e = event_for(s);
       if (tag == tag_fd_read) {
-        std::uint64_t available = 0;
-        if (f != nullptr && p.ready && f->kind != fd_kind::listener) available = bytes_readable(f->host_fd);
+        std::uint64_t available = p.readable;
+        if (f != nullptr && p.ready && available == 0 && f->kind == fd_kind::stdio) {
+          available = bytes_readable(f->host_fd);
+        }
         e.fd_readwrite.nbytes = std::max<std::uint64_t>(available, 1);
       }
       if (f == nullptr || (p.revents & POLLNVAL)) {

@@ -1,4 +1,5 @@
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -74,12 +75,24 @@ void host::impl::wait_until_ready(open_fd& f, direction d) {
   }
 }
 
-fd_probe host::impl::probe(open_fd& f, direction d) {
+fd_probe host::impl::probe(open_fd& f, direction d, bool& cache_said_not_ready) {
   if (f.is_socket()) {
-    if (f.kind == fd_kind::listener && d == direction::write) return {};
+    if (f.kind == fd_kind::listener && d == direction::write) {
+      cache_said_not_ready = true;
+      return {};
+    }
     if (!f.state(d).ready) {
+      cache_said_not_ready = true;
       arm(f, d);
       return {};
+    }
+    if (f.kind == fd_kind::stream && d == direction::read) {
+      // Bytes waiting prove readiness with the one syscall nbytes needs anyway; only "0 bytes"
+      // (EOF, an error, or a stale cache) needs poll(2) to tell which.
+      int available = 0;
+      if (::ioctl(f.host_fd, FIONREAD, &available) == 0 && available > 0) {
+        return fd_probe{true, POLLIN, static_cast<std::uint64_t>(available)};
+      }
     }
   }
   short wanted = d == direction::read ? short(POLLIN | POLLRDHUP) : short(POLLOUT);
@@ -92,9 +105,10 @@ fd_probe host::impl::probe(open_fd& f, direction d) {
   bool ready = (seen & (wanted | POLLHUP | POLLERR | POLLNVAL)) != 0;
   if (!ready && f.is_socket()) {
     // Stale cache (the guest drained the socket without meeting EAGAIN): wait again now.
+    cache_said_not_ready = true;
     on_would_block(f, d);
   }
-  return fd_probe{ready, seen};
+  return fd_probe{ready, seen, 0};
 }
 
 void host::impl::wake() {
