@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+"""Requests per second of the HTTP example as .wasm under wasio-run, natively linked, and of a minimal
+Boost.Asio C++20 coroutine server (tests/bench/http/asio_http_server.cpp), measured side by side in one run.
+
+usage: http_bench.py --bin-dir build/bin --asio PATH [--duration S] [--rounds N] [--connections C]
+                     [--threads T] [--profile P] [--quick]
+
+Each round runs wrk (keep-alive, GET /) against each server in turn, a fresh server process each time,
+after a short warm-up; the servers take turns so a slow spell on the machine hits all of them. The
+median of the rounds is reported, with the ratios to the Asio reference. Nothing is asserted: the
+numbers are printed for a person (and docs/http.md) to read.
+"""
+
+import argparse
+import os
+import queue
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+LISTENING = re.compile(r"listening on (\S+):(\d+)")
+
+
+class Server:
+    def __init__(self, command, env, ready):
+        self.process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.PIPE, text=True, errors="replace",
+                                        start_new_session=True)
+        self.lines = queue.Queue()
+        threading.Thread(target=self._forward, daemon=True).start()
+        self.port = int(self._wait_for(LISTENING).group(2))
+        if ready:
+            self._wait_for(re.compile(ready))
+
+    def _forward(self):
+        for line in self.process.stderr:
+            self.lines.put(line)
+        self.lines.put(None)
+
+    def _wait_for(self, pattern):
+        deadline = time.monotonic() + 600  # a first .wasm run may compile the module
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=1)
+            except queue.Empty:
+                continue
+            if line is None:
+                raise SystemExit(f"server {self.process.args[0]} exited with {self.process.wait()} before it was ready")
+            found = pattern.search(line)
+            if found:
+                return found
+        raise SystemExit(f"server {self.process.args[0]} did not start")
+
+    def stop(self):
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self.process.stderr.close()
+
+
+def wrk(port, threads, connections, seconds):
+    out = subprocess.run(["wrk", "--threads", str(threads), "--connections", str(connections), "--duration",
+                          f"{seconds}s", "--timeout", "5s", f"http://127.0.0.1:{port}/"],
+                         capture_output=True, text=True, timeout=seconds + 60).stdout
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if not rate:
+        raise SystemExit(f"wrk printed no rate:\n{out}")
+    errors = re.search(r"Socket errors: (.*)", out)
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if errors or non_2xx:
+        print(f"  warning: {errors.group(0) if errors else ''} {non_2xx.group(0) if non_2xx else ''}".rstrip(),
+              flush=True)
+    return float(rate.group(1))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--bin-dir", required=True, help="folder holding http, http.wasm and wasio-run")
+    parser.add_argument("--asio", required=True, help="the wasio_bench_asio_http program")
+    parser.add_argument("--duration", type=float, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--profile", default="strict", choices=["strict", "wasmtime-legacy", "uvwasi"])
+    parser.add_argument("--quick", action="store_true", help="one short round: checks the script runs")
+    args = parser.parse_args()
+    if args.quick:
+        args.duration, args.rounds = 1, 1
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed (scripts/setup.sh installs it)")
+    seconds = max(1, int(round(args.duration)))
+
+    env = dict(os.environ)
+    env.setdefault("WASIO_CACHE_DIR", os.path.join(os.path.dirname(os.path.abspath(args.bin_dir)), "wasm-cache"))
+    native_env = dict(env, WASIO_TCPLISTEN="127.0.0.1:0", WASIO_PROFILE=args.profile)
+    servers = {
+        "asio (native reference)": ([args.asio, "0"], env, None),
+        "http (natively linked)": ([os.path.join(args.bin_dir, "http")], native_env, r"http: serving"),
+        "http.wasm (wasio-run)": ([os.path.join(args.bin_dir, "wasio-run"), "--tcplisten", "127.0.0.1:0",
+                                   "--profile", args.profile, os.path.join(args.bin_dir, "http.wasm")],
+                                  env, r"http: serving"),
+    }
+    rates = {name: [] for name in servers}
+    print(f"wrk: {args.threads} threads, {args.connections} keep-alive connections, {seconds} s per run, "
+          f"{args.rounds} round(s), GET /, profile {args.profile}; {os.cpu_count()} CPUs", flush=True)
+    for round_index in range(args.rounds):
+        order = list(servers)
+        order = order[round_index % len(order):] + order[:round_index % len(order)]
+        for name in order:
+            command, server_env, ready = servers[name]
+            server = Server(command, server_env, ready)
+            try:
+                wrk(server.port, args.threads, args.connections, 1)  # warm-up: connections, caches, frames
+                rate = wrk(server.port, args.threads, args.connections, seconds)
+            finally:
+                server.stop()
+            rates[name].append(rate)
+            print(f"  round {round_index + 1}: {name:26} {rate:12.0f} req/s", flush=True)
+
+    median = {name: statistics.median(values) for name, values in rates.items()}
+    reference = median["asio (native reference)"]
+    print("\nmedian requests/sec (ratio to the Asio reference):")
+    for name, value in median.items():
+        print(f"  {name:26} {value:12.0f}  {value / reference:5.2f}x")
+    wasm_ratio = median["http.wasm (wasio-run)"] / reference
+    native_ratio = median["http (natively linked)"] / reference
+    print(f"\nwasm/asio {wasm_ratio:.2f} (target 0.90), native/asio {native_ratio:.2f} (target 0.95)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
