@@ -28,6 +28,22 @@ class host_call {
   host_call(const host_call&) = delete;
   host_call& operator=(const host_call&) = delete;
 
+  /// Traces a call the front-end answered without the core (the core traces its own calls).
+  [[gnu::format(printf, 3, 4)]] std::uint32_t answered(errc code, const char* format, ...) const {
+    if (env_->host != nullptr && env_->host->tracing()) {
+      char arguments[256];
+      va_list args;
+      va_start(args, format);
+      std::vsnprintf(arguments, sizeof arguments, format, args);
+      va_end(args);
+      char line[384];
+      std::snprintf(line, sizeof line, "%s(%s) -> %.*s", function_, arguments, static_cast<int>(name(code).size()),
+                    name(code).data());
+      env_->host->trace_line(line);
+    }
+    return static_cast<std::uint32_t>(code);
+  }
+
   const guest_memory& memory() const { return memory_; }
   testbed::host& core() const { return *env_->host; }
   wasio_wasi_env& env() const { return *env_; }
@@ -111,7 +127,8 @@ std::uint32_t write_string_table(const host_call& call, const std::vector<std::s
     area->data()[offset + strings[i].size()] = std::byte{0};
     offset += strings[i].size() + 1;
   }
-  return to_wasi(errc::success);
+  return call.answered(errc::success, "pointers=0x%" PRIx32 ", buffer=0x%" PRIx32 ", count=%zu, bytes=%" PRIu64,
+                       pointers, buffer, strings.size(), total);
 }
 
 std::uint32_t write_string_sizes(const host_call& call, const std::vector<std::string>& strings,
@@ -123,7 +140,7 @@ std::uint32_t write_string_sizes(const host_call& call, const std::vector<std::s
     return call.reject(errc::fault, "result 0x%" PRIx32 " / 0x%" PRIx32 " out of bounds", count_out, size_out);
   (void)call.memory().store<std::uint32_t>(count_out, static_cast<std::uint32_t>(strings.size()));
   (void)call.memory().store<std::uint32_t>(size_out, static_cast<std::uint32_t>(total));
-  return to_wasi(errc::success);
+  return call.answered(errc::success, "count=%zu, bytes=%" PRIu64, strings.size(), total);
 }
 
 /// Rejects an output pointer before the call has any effect (an accepted connection or read
