@@ -9,6 +9,7 @@ Everything after `--` is passed to wasio-run before the module (e.g. --profile u
 """
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -31,6 +32,8 @@ def main():
                         help="a substring stdout must contain")
     parser.add_argument("--stderr-lines", type=int, help="exact number of stderr lines")
     parser.add_argument("--timeout", type=float, default=300)
+    parser.add_argument("--stdout-closed", action="store_true",
+                        help="give the run a stdout pipe whose reading end is already closed")
     parser.add_argument("extra", nargs="*")
     options = parser.parse_args()
 
@@ -54,7 +57,15 @@ def main():
     if options.module != "-":
         command += [options.module]
     command += args
-    run = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, timeout=options.timeout)
+    if options.stdout_closed:
+        read_end, write_end = os.pipe()
+        os.close(read_end)
+        run = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=write_end, stderr=subprocess.PIPE,
+                             timeout=options.timeout)
+        os.close(write_end)
+        run.stdout = b""
+    else:
+        run = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, timeout=options.timeout)
     stdout = run.stdout.decode("utf-8", "replace")
     stderr = run.stderr.decode("utf-8", "replace")
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -230,6 +231,18 @@ std::string build_entry(std::span<const std::byte> bytes, const std::string& mod
   return {};
 }
 
+/// Removes build directories that runs killed mid-compile left behind (older than a day, so a
+/// build in progress elsewhere is never touched).
+void remove_abandoned_builds(const fs::path& cache_dir) {
+  std::error_code ec;
+  const auto cutoff = fs::file_time_type::clock::now() - std::chrono::hours(24);
+  for (const fs::directory_entry& entry : fs::directory_iterator(cache_dir, ec)) {
+    if (entry.path().filename().string().rfind(".tmp-", 0) != 0) continue;
+    auto modified = entry.last_write_time(ec);
+    if (!ec && modified < cutoff) fs::remove_all(entry.path(), ec);
+  }
+}
+
 }  // namespace
 
 std::string glue_source(const std::string& memory_field, bool instantiate_takes_wasi, bool has_start) {
@@ -298,6 +311,7 @@ compile_outcome compiled_module(std::span<const std::byte> bytes, const std::str
     outcome.error = "cannot create the cache directory " + cache_dir + ": " + ec.message();
     return outcome;
   }
+  remove_abandoned_builds(cache_dir);
   std::string salt = "wasio-run " WASIO_VERSION " glue " + std::to_string(glue_version) + " cc " + c_compiler() +
                      " wasm2c " + wasm2c_program() + " rt " + runtime_dir();
   for (const std::string& f : compile_flags) salt += " " + f;
