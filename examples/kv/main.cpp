@@ -1,0 +1,53 @@
+// kv: an in-memory key-value server speaking RESP2 on every listener the host pre-opened.
+//   wasio-run --tcplisten 127.0.0.1:6379 build/bin/kv.wasm [--max-bulk BYTES] [--max-args N] [--max-request BYTES]
+//   WASIO_TCPLISTEN=127.0.0.1:6379 build/bin/kv
+
+#include <cstdio>
+#include <cstdlib>
+#include <string_view>
+
+#include "kv_server.hpp"
+
+namespace {
+
+int failed(const char* what, wasio::errc code) {
+  const auto text = wasio::message(code);
+  std::fprintf(stderr, "kv: %s: %.*s\n", what, static_cast<int>(text.size()), text.data());
+  return 1;
+}
+
+bool parse_size(const char* text, std::size_t& out) {
+  std::int64_t value = 0;
+  if (!kv::parse_int64(text, value) || value <= 0) return false;
+  out = static_cast<std::size_t>(value);
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  kv::request_limits limits;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view flag = argv[i];
+    std::size_t* target = flag == "--max-bulk"      ? &limits.max_bulk_length
+                          : flag == "--max-args"    ? &limits.max_arguments
+                          : flag == "--max-request" ? &limits.max_request_length
+                                                    : nullptr;
+    if (target == nullptr || i + 1 >= argc || !parse_size(argv[i + 1], *target)) {
+      std::fprintf(stderr, "usage: kv [--max-bulk BYTES] [--max-args N] [--max-request BYTES]\n");
+      return 2;
+    }
+    ++i;
+  }
+  auto listeners = wasio::net::preopened_listeners();
+  if (!listeners) return failed("cannot look for pre-opened listeners", listeners.error());
+  if (listeners->empty()) {
+    std::fprintf(stderr, "kv: no pre-opened listening socket (run under `wasio-run --tcplisten ADDR:PORT` or with "
+                         "WASIO_TCPLISTEN=ADDR:PORT)\n");
+    return 1;
+  }
+  std::fprintf(stderr, "kv: serving %zu listener(s)\n", listeners->size());
+  kv::kv_server server(std::move(*listeners), limits);
+  auto r = server.run();
+  return failed("poll failed", r ? wasio::errc::success : r.error());
+}
