@@ -1,0 +1,58 @@
+// syslog_receiver: a TCP syslog receiver (RFC 6587 framing; RFC 5424 and RFC 3164 messages) writing
+// one JSON line per message to stdout and a summary line to stderr when it stops.
+//   wasio-run --tcplisten 127.0.0.1:6514 build/bin/syslog_receiver.wasm [--max-messages N] [--idle-exit-ms MS]
+//   WASIO_TCPLISTEN=127.0.0.1:6514 build/bin/syslog_receiver --idle-exit-ms 2000
+// A wasm guest receives no signals: it stops after --max-messages frames, or --idle-exit-ms after
+// its last connection closed (once it served one). Without either it runs until killed.
+
+#include <charconv>
+#include <cstdio>
+#include <string>
+#include <string_view>
+
+#include "syslog_server.hpp"
+
+namespace {
+
+int failed(const char* what, wasio::errc code) {
+  const auto text = wasio::message(code);
+  std::fprintf(stderr, "syslog: %s: %.*s\n", what, static_cast<int>(text.size()), text.data());
+  return 1;
+}
+
+bool parse_count(std::string_view text, std::uint64_t& out) {
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc() && end == text.data() + text.size() && out > 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  syslog::server_options options;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view flag = argv[i];
+    std::uint64_t value = 0;
+    const bool valued = i + 1 < argc && parse_count(argv[i + 1], value);
+    if (valued && flag == "--max-messages") options.max_messages = value;
+    else if (valued && flag == "--idle-exit-ms") options.idle_exit = std::chrono::milliseconds(value);
+    else if (valued && flag == "--max-message-length") options.max_message_length = static_cast<std::size_t>(value);
+    else {
+      std::fprintf(stderr, "usage: syslog_receiver [--max-messages N] [--idle-exit-ms MS] [--max-message-length BYTES]\n");
+      return 2;
+    }
+    ++i;
+  }
+  auto listeners = wasio::net::preopened_listeners();
+  if (!listeners) return failed("cannot look for pre-opened listeners", listeners.error());
+  if (listeners->empty()) {
+    std::fprintf(stderr, "syslog: no pre-opened listening socket (run under `wasio-run --tcplisten ADDR:PORT` or "
+                         "with WASIO_TCPLISTEN=ADDR:PORT)\n");
+    return 1;
+  }
+  std::fprintf(stderr, "syslog: receiving on %zu listener(s)\n", listeners->size());
+  syslog::syslog_server server(std::move(*listeners), options);
+  auto r = server.run();
+  const std::string summary = syslog::format_summary(server.stats());
+  std::fprintf(stderr, "%s\n", summary.c_str());
+  return r ? 0 : failed("stopped", r.error());
+}
