@@ -158,3 +158,36 @@ TEST(PollOneoffWasmtimeLegacy, ReportsEveryExpiredClockAndNoFdEventsWhenNoFdIsRe
 
 }  // namespace
 }  // namespace wasio::testbed
+
+namespace wasio::testbed {
+namespace {
+
+/// A host whose stdin is a descriptor number that is not open on the host (poll(2) says POLLNVAL).
+/// A number far above anything open, so the host's own epoll/eventfd/timerfd cannot take it.
+std::unique_ptr<host> host_with_dead_stdin(profile p) {
+  host_config config;
+  config.semantics = p;
+  config.stdin_fd = 999'999;
+  auto created = host::create(config);
+  EXPECT_TRUE(created);
+  return std::move(*created);
+}
+
+TEST(PollOneoffWasmtimeLegacy, PollnvalGivesErrorBadfInTheEvent) {
+  auto h = host_with_dead_stdin(profile::wasmtime_legacy);
+  auto outcome = test::poll(*h, {test::read_subscription(1, 0), test::safety_clock()});
+  ASSERT_EQ(outcome.result, errc::success);
+  ASSERT_EQ(outcome.events.size(), 1u);
+  EXPECT_EQ(outcome.events[0].user, 1u);
+  EXPECT_EQ(outcome.events[0].error, static_cast<std::uint16_t>(errc::badf));
+}
+
+TEST(PollOneoff, StrictGivesADeadStdioDescriptorABadfEvent) {
+  auto h = host_with_dead_stdin(profile::strict);
+  auto outcome = test::poll(*h, {test::read_subscription(1, 0), test::safety_clock()});
+  ASSERT_EQ(outcome.events.size(), 1u);
+  EXPECT_EQ(outcome.events[0].error, static_cast<std::uint16_t>(errc::badf));
+}
+
+}  // namespace
+}  // namespace wasio::testbed

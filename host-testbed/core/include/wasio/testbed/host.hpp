@@ -83,19 +83,63 @@ class host {
   std::size_t open_fd_count() const;
 
   // --- Events and sockets.
-  /// `out` has room for in.size() events. Never spins: a blocked call costs no CPU.
+  /// `out` has room for in.size() events. Never spins: a blocked call costs no CPU (it sleeps in
+  /// epoll_wait until a socket wait completes, the earliest deadline's timer fires, or wake()).
+  /// Errors (whole call): inval (no subscriptions, `out` too small, an unknown eventtype tag, a clock
+  /// id outside 0..3, unknown clock flag bits); wasmtime-legacy also badf (an fd that is not open),
+  /// notsup (realtime + ABSTIME) and inval (cputime clocks).
+  /// Notes: readiness is cached per socket and direction (Asio async_wait sets it, the guest's own
+  /// EAGAIN clears it), so a call costs syscalls only for ready subscriptions.
+  ///   strict / uvwasi: events in subscription order, only for ready subscriptions; fd_read nbytes =
+  ///   the bytes waiting (0 at EOF), 1 for a listener with a pending connection; fd_write nbytes = free
+  ///   send-buffer space (SO_SNDBUF - SIOCOUTQ, at least 1) for sockets, free pipe space for stdio
+  ///   pipes, 0 when unknown; HANGUP once the peer closed and the waiting bytes were read; an fd that
+  ///   is not open (or a dead stdio descriptor) gets an event with error badf, a write subscription on
+  ///   a listener one with notconn; a pending socket error is left for the next recv/send. Relative
+  ///   clocks and cputime clocks become monotonic deadlines at the call (a blocked guest burns no CPU,
+  ///   so the remaining CPU time is waited as wall time, as uvwasi does); an absolute realtime clock
+  ///   is re-checked against realtime.
+  ///   wasmtime-legacy: clock events first, then reads, then writes, each in subscription order; if
+  ///   any fd is ready every fd subscription gets an event; read nbytes = max(bytes waiting, 1);
+  ///   write nbytes = 0; POLLNVAL -> error badf, POLLERR -> error io, POLLHUP -> HANGUP.
   errc poll_oneoff(std::span<const abi::subscription> in, std::span<abi::event> out, std::uint32_t& nevents);
+  /// Errors: again (nothing pending, non-blocking listener), badf (not open, or a stream), notsock
+  /// (stdio), mfile (open_fd_count() reached max_open_fds: the connection stays pending; also a host
+  /// EMFILE), nfile, connaborted; flags: strict inval for anything but 0/NONBLOCK (nothing accepted),
+  /// wasmtime-legacy inval after accepting and dropping the connection, uvwasi notsup unless NONBLOCK.
+  /// Notes: flags 0 makes the new socket blocking for the guest (its calls wait in the io_context).
   errc sock_accept(abi::fd listener, abi::fdflags flags, abi::fd& accepted);
+  /// Errors: again, connreset, badf, notsock (stdio), notconn (a listener), inval (unknown riflags
+  /// bits), uvwasi notsup (any flag).
+  /// Notes: roflags is always 0. WAITALL loops until the buffers are full; at EOF (or an error after
+  /// some bytes) it returns what arrived, without an error. PEEK with WAITALL peeks once.
+  /// wasmtime-legacy fills only the first non-empty buffer. uvwasi gives again for a 0-byte read, so
+  /// EOF is not visible through its sock_recv (fd_read still returns 0).
   errc sock_recv(abi::fd fd, std::span<const host_iovec> buffers, abi::riflags flags, std::size_t& received,
                  abi::roflags& out_flags);
+  /// Errors: again, pipe, connreset, badf, notsock, notconn (a listener); siflags != 0: inval
+  /// (strict, uvwasi), ignored (wasmtime-legacy). Never raises SIGPIPE. A blocking socket sends all.
   errc sock_send(abi::fd fd, std::span<const host_ciovec> buffers, abi::siflags flags, std::size_t& sent);
+  /// Errors: badf, notsock, notconn (a listener: Linux would stop it listening), inval (0 or bits
+  /// above RD|WR; strict and wasmtime-legacy), uvwasi notsup for anything but WR.
   errc sock_shutdown(abi::fd fd, abi::sdflags how);
 
   // --- Descriptors.
+  /// On sockets like sock_recv without flags (wasmtime-legacy: first non-empty buffer only, also on
+  /// stdin). Errors: badf, notconn (a listener), again, connreset, and the host's read errors.
   errc fd_read(abi::fd fd, std::span<const host_iovec> buffers, std::size_t& read);
+  /// Stdio: write(2) until every byte is out (EAGAIN waits in poll(2)). Errors: badf, pipe (no reader;
+  /// no SIGPIPE), nospc, io. Bytes written before an error are reported as a short write and the
+  /// error comes with the next call, so nothing is lost silently. On sockets like sock_send.
   errc fd_write(abi::fd fd, std::span<const host_ciovec> buffers, std::size_t& written);
+  /// Errors: badf. Closing stdio only forgets the guest fd: the host descriptor stays open.
   errc fd_close(abi::fd fd);
+  /// Sockets: filetype socket_stream, NONBLOCK as the guest set it; rights: wasmtime-legacy 0x42 and
+  /// inheriting 0, otherwise the real ones (read, write, set_flags, poll, shutdown; accept for a
+  /// listener). Stdio: the host descriptor's type (pipes are unknown) and flags. Errors: badf.
   errc fd_fdstat_get(abi::fd fd, abi::fdstat& out);
+  /// Sockets: 0 or NONBLOCK, else inval. Stdio belongs to the host process: its current flags
+  /// succeed, other known flags give notsup, unknown bits inval. Errors: badf.
   errc fd_fdstat_set_flags(abi::fd fd, abi::fdflags flags);
   /// No directories are pre-opened: badf for every fd (wasi-libc's preopen scan stops there).
   errc fd_prestat_get(abi::fd fd, abi::prestat& out);
@@ -103,11 +147,16 @@ class host {
   /// Every preview1 fd call this host has no resource for (fd_seek, fd_tell, fd_pread, fd_sync, ...,
   /// and the path_* calls): the errno a host without that resource gives for `fd` (badf for an fd
   /// that is not open, spipe for seeks on sockets and stdio, notdir/badf for path calls, ...).
+  /// Table (open fd): fd_advise/seek/tell/pread/pwrite spipe; fd_sync/datasync/filestat_set_size
+  /// inval; fd_readdir and path_* notdir; fd_allocate/fdstat_set_rights/filestat_get/
+  /// filestat_set_times/renumber and proc_raise notsup; any other name nosys.
   errc fd_unsupported(std::string_view function, abi::fd fd);
 
   // --- Everything else.
+  /// All four clocks through clock_gettime(2). Errors: inval (id outside 0..3).
   errc clock_time_get(abi::clockid clock, abi::timestamp precision, abi::timestamp& now);
   errc clock_res_get(abi::clockid clock, abi::timestamp& resolution);
+  /// getrandom(2), looping on short reads. Errors: io.
   errc random_get(std::span<std::byte> out);
   errc sched_yield();
   /// Flushes and records the exit code; the front-end then leaves the guest.
@@ -118,7 +167,8 @@ class host {
   /// success and whatever events are ready, possibly none. Any thread; wakes coalesce.
   void wake();
 
-  /// Trace helpers for front-ends (no-ops when tracing is off).
+  /// Trace helpers for front-ends (no-ops when tracing is off). Every host call above logs
+  /// `wasio-trace: NAME(args) -> errno-name`; trace_line adds the prefix unless the line has it.
   bool tracing() const;
   void trace_line(std::string_view line);
 
