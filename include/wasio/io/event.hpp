@@ -13,7 +13,7 @@
 /// - is_error() marks a per-subscription failure (the fd went bad, the socket failed); error() tells
 ///   which. It never makes the whole poll fail.
 ///
-/// Example (compiled in examples/echo_poll/main.cpp):
+/// Example (compiled in tests/guest/header_examples_test.cpp):
 ///   for (const wasio::event& ev : events) {
 ///     if (ev.is_error()) { drop(ev.token()); continue; }
 ///     if (ev.is_readable()) drain(ev.token());

@@ -24,10 +24,10 @@
 /// - whatever whole-call error the host returns other than a badf the poll could attribute.
 /// Notes: a poll may return with no events (timeout, a waker's interrupt, or only stale events).
 ///
-/// Example (compiled in examples/echo_poll/main.cpp):
+/// Example (compiled in tests/guest/header_examples_test.cpp; examples/echo_poll is a whole server):
 ///   wasio::poll poll;
 ///   wasio::events events(1024);
-///   for (;;) {
+///   while (!done) {
 ///     if (auto r = poll.wait(events, std::nullopt); !r) return fail(r.error());
 ///     for (const wasio::event& ev : events) handle(ev);
 ///   }

@@ -23,11 +23,10 @@
 ///   holds whether the host reports badf in the event (strict, uvwasi) or fails the whole call
 ///   (wasmtime-legacy). Other per-subscription errors follow the registration's trigger.
 ///
-/// Example (compiled in examples/echo_poll/main.cpp):
-///   wasio::poll poll;
-///   auto tok = poll.registry().register_source(listener, wasio::interest::readable).value();
+/// Example (compiled in tests/guest/header_examples_test.cpp):
+///   for (auto& l : *listeners) poll.registry().register_source(l, wasio::interest::readable).value();
 ///   ...
-///   poll.registry().deregister(listener).value();
+///   for (auto& listener : *listeners) poll.registry().deregister(listener).value();
 
 #include <atomic>
 #include <chrono>

@@ -8,7 +8,7 @@
 ///
 /// Notes: a default-constructed token names nothing and never equals a token from a registry.
 ///
-/// Example (compiled in examples/echo_poll/main.cpp):
+/// Example (compiled in tests/guest/header_examples_test.cpp):
 ///   auto tok = registry.register_source(stream, wasio::interest::readable).value();
 ///   connections[tok.index()] = ...;  // dense: indices are reused after deregister
 

@@ -19,9 +19,9 @@
 /// - Discover at startup, before accepting: an accepted connection is a socket_stream too.
 /// - No peer address: see tcp_stream::peer_addr.
 ///
-/// Example (compiled in examples/echo_poll/main.cpp):
+/// Example (compiled in tests/guest/header_examples_test.cpp):
 ///   auto listeners = wasio::net::preopened_listeners();
-///   for (auto& l : *listeners) poll.registry().register_source(l, wasio::interest::readable);
+///   for (auto& l : *listeners) poll.registry().register_source(l, wasio::interest::readable).value();
 ///   ... on a readable event: while (auto s = l.accept()) serve(std::move(*s));
 
 #include <string>

@@ -18,7 +18,7 @@
 /// - A read into an empty buffer returns 0 without asking the host: it says nothing about EOF.
 /// - WASI preview1 gives no peer address: peer_addr() is peer_address::unknown, never made up.
 ///
-/// Example (compiled in examples/echo_poll/main.cpp):
+/// Example (compiled in tests/guest/header_examples_test.cpp):
 ///   std::byte buf[4096];
 ///   for (;;) {
 ///     auto n = stream.read(buf);
