@@ -1,0 +1,306 @@
+#!/usr/bin/env python3
+"""End-to-end check of the kv server: the replies real Redis gives, redis-benchmark without errors,
+limits, active expiry.
+
+usage: kv_e2e.py --profile P [--wasio-run PATH] [--requests N] -- PROGRAM [ARGS...]
+
+PROGRAM ending in .wasm runs under `wasio-run --tcplisten 127.0.0.1:0 --profile P`; anything else is a
+natively linked guest run with WASIO_TCPLISTEN=127.0.0.1:0 and WASIO_PROFILE=P. When redis-server is
+installed, the same transcript is sent to one started on an ephemeral loopback port, and the replies
+must match byte for byte. Timeouts only guard against hangs; nothing is asserted about speed.
+"""
+
+import argparse
+import os
+import queue
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+LISTENING = re.compile(r"listening on (\S+):(\d+) \(fd (\d+)\)")
+START_TIMEOUT_S = 600  # a first .wasm run may include its wasm2c translation and C build
+CLIENT_TIMEOUT_S = 300
+
+# Requests whose replies do not depend on time or hash order. KEYS replies are compared as sets.
+TRANSCRIPT = [
+    ["FLUSHALL"],
+    ["PING"], ["PING", "hello"], ["ECHO", "a b"],
+    ["SET", "user:1", "alice"], ["SET", "user:2", "bob", "EX", "100"], ["GET", "user:1"], ["GET", "nope"],
+    ["SET", "user:1", "x", "NX"], ["SET", "ghost", "x", "XX"], ["SET", "user:1", "carol", "XX", "GET"],
+    ["SET", "k", "v", "EX", "0"], ["SET", "k", "v", "EX", "abc"], ["SET", "k", "v", "BOGUS"],
+    ["EXPIRE", "user:1", "100"], ["TTL", "user:1"], ["PTTL", "missing"], ["TTL", "missing"],
+    ["EXPIRE", "user:1", "50", "GT"], ["EXPIRE", "user:1", "200", "GT"], ["TTL", "user:1"],
+    ["EXPIRE", "user:1", "1", "NX", "XX"], ["EXPIRE", "missing", "10"], ["EXPIRE", "user:1", "x"],
+    ["GETSET", "user:1", "dave"], ["TTL", "user:1"],
+    ["KEYS", "user:*"], ["KEYS", "u?er:[12]"], ["KEYS", "nothing*"],
+    ["INCR", "n"], ["INCRBY", "n", "41"], ["DECR", "n"], ["INCR", "user:1"], ["INCRBY", "n", "x"],
+    ["SET", "big", "9223372036854775807"], ["INCR", "big"],
+    ["MSET", "a", "1", "b", "2"], ["MSET", "a"], ["MGET", "a", "zz", "b"],
+    ["EXISTS", "a", "a", "zz"], ["DEL", "a", "zz", "b"], ["DEL", "a"], ["DBSIZE"],
+    ["GET"], ["GET", "a", "b"], ["FOO", "bar", "baz"], ["nosuchcommand"],
+    ["CONFIG", "GET", "appendonly"], ["SELECT", "0"], ["SELECT", "x"],
+    ["FLUSHALL"], ["DBSIZE"],
+]
+INLINE_TRANSCRIPT = b'PING\r\nSET inline "quoted value"\r\nGET inline\r\nEXISTS inline x\r\n\r\nDEL inline\r\n'
+
+
+class Server:
+    def __init__(self, command, env, ready):
+        self.process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.PIPE, text=True, errors="replace",
+                                        start_new_session=True)
+        self.lines = queue.Queue()
+        threading.Thread(target=self._forward, daemon=True).start()
+        self.port = int(self.wait_for(LISTENING).group(2))
+        self.wait_for(re.compile(ready))
+
+    def _forward(self):
+        for line in self.process.stderr:
+            sys.stderr.write("server: " + line)
+            self.lines.put(line)
+        self.lines.put(None)
+
+    def wait_for(self, pattern):
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=1)
+            except queue.Empty:
+                continue
+            if line is None:
+                raise SystemExit(f"FAIL: server exited with {self.process.wait()} before printing {pattern.pattern!r}")
+            found = pattern.search(line)
+            if found:
+                return found
+        raise SystemExit(f"FAIL: no {pattern.pattern!r} within {START_TIMEOUT_S} s")
+
+    def alive(self):
+        return self.process.poll() is None
+
+    def stop(self):
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        if self.process.stderr:
+            self.process.stderr.close()
+
+
+def encode(args):
+    out = [b"*%d\r\n" % len(args)]
+    for a in args:
+        data = a.encode() if isinstance(a, str) else a
+        out.append(b"$%d\r\n%s\r\n" % (len(data), data))
+    return b"".join(out)
+
+
+def read_reply(f):
+    """One RESP2 reply from a buffered socket file, as bytes (nested arrays included)."""
+    line = f.readline()
+    if not line:
+        raise EOFError("connection closed")
+    kind, rest = line[:1], line[1:-2]
+    if kind in (b"+", b"-", b":"):
+        return line
+    if kind == b"$":
+        n = int(rest)
+        return line if n < 0 else line + f.read(n + 2)
+    if kind == b"*":
+        n = int(rest)
+        return line + b"".join(read_reply(f) for _ in range(max(n, 0)))
+    raise ValueError(f"bad reply line {line!r}")
+
+
+def normalise(args, reply):
+    """KEYS order follows each server's hash table: compare those replies as sorted lists."""
+    if args[0].upper() != "KEYS" or not reply.startswith(b"*"):
+        return reply
+    f = _Reader(reply)
+    header = f.readline()
+    items = sorted(read_reply(f) for _ in range(int(header[1:-2])))
+    return header + b"".join(items)
+
+
+class _Reader:
+    def __init__(self, data):
+        self.data, self.at = data, 0
+
+    def readline(self):
+        end = self.data.index(b"\n", self.at) + 1
+        line, self.at = self.data[self.at:end], end
+        return line
+
+    def read(self, n):
+        chunk, self.at = self.data[self.at:self.at + n], self.at + n
+        return chunk
+
+
+def transcript(port):
+    """Sends TRANSCRIPT pipelined in one write, then the inline one; returns the normalised replies."""
+    with socket.create_connection(("127.0.0.1", port), timeout=CLIENT_TIMEOUT_S) as s:
+        f = s.makefile("rb")
+        s.sendall(b"".join(encode(a) for a in TRANSCRIPT))
+        replies = [normalise(a, read_reply(f)) for a in TRANSCRIPT]
+        s.sendall(INLINE_TRANSCRIPT)
+        replies += [read_reply(f) for _ in range(5)]  # the blank line gets no reply
+        return replies
+
+
+def redis_cli_session(port):
+    """What a person typing into redis-cli sees (its formatting of each reply)."""
+    outputs = []
+    for args in (["SET", "greeting", "hi"], ["GET", "greeting"], ["EXPIRE", "greeting", "100"], ["TTL", "greeting"],
+                 ["KEYS", "greet*"], ["DEL", "greeting"], ["GET", "greeting"], ["NOPE", "x"]):
+        r = subprocess.run(["redis-cli", "-p", str(port)] + args, capture_output=True, text=True,
+                           timeout=CLIENT_TIMEOUT_S)
+        outputs.append((r.returncode, r.stdout))
+    return outputs
+
+
+def check_limits(port):
+    """An oversized bulk length gets Redis's protocol error and a close; the server keeps serving."""
+    ok = True
+    with socket.create_connection(("127.0.0.1", port), timeout=CLIENT_TIMEOUT_S) as s:
+        f = s.makefile("rb")
+        s.sendall(b"*2\r\n$3\r\nGET\r\n$99999999999\r\n")
+        reply = read_reply(f)
+        if reply != b"-ERR Protocol error: invalid bulk length\r\n":
+            print(f"FAIL: oversized bulk got {reply!r}", file=sys.stderr)
+            ok = False
+        if f.read(1) != b"":
+            print("FAIL: connection stayed open after a protocol error", file=sys.stderr)
+            ok = False
+    with socket.create_connection(("127.0.0.1", port), timeout=CLIENT_TIMEOUT_S) as s:
+        s.sendall(b"*2000000\r\n")  # more arguments than allowed
+        reply = read_reply(s.makefile("rb"))
+        if reply != b"-ERR Protocol error: invalid multibulk length\r\n":
+            print(f"FAIL: too many arguments got {reply!r}", file=sys.stderr)
+            ok = False
+    return ok
+
+
+def check_active_expiry(port):
+    """A key nobody reads again is reclaimed by the expiry timer: DBSIZE counts it until then."""
+    with socket.create_connection(("127.0.0.1", port), timeout=CLIENT_TIMEOUT_S) as s:
+        f = s.makefile("rb")
+        s.sendall(encode(["FLUSHALL"]) + encode(["SET", "short", "v", "PX", "50"]))
+        read_reply(f), read_reply(f)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            s.sendall(encode(["DBSIZE"]))
+            if read_reply(f) == b":0\r\n":
+                return True
+            time.sleep(0.05)
+    print("FAIL: an expired key was never reclaimed", file=sys.stderr)
+    return False
+
+
+def benchmark(port, requests):
+    ok = True
+    for extra in (["-P", "1"], ["-P", "16", "-c", "50"]):
+        command = ["redis-benchmark", "-p", str(port), "-t", "ping,set,get,incr,mset", "-n", str(requests),
+                   "--csv"] + extra
+        r = subprocess.run(command, capture_output=True, text=True, timeout=CLIENT_TIMEOUT_S)
+        rows = [line for line in r.stdout.splitlines() if line.startswith('"') and not line.startswith('"test"')]
+        names = [row.split(",")[0].strip('"') for row in rows]
+        expected = ["PING_INLINE", "PING_MBULK", "SET", "GET", "INCR", "MSET (10 keys)"]
+        errors = [line for line in (r.stdout + r.stderr).splitlines() if "rror" in line]
+        print(f"redis-benchmark {' '.join(extra)}: exit {r.returncode}, tests {names}")
+        if r.returncode != 0 or names != expected or errors:
+            print(f"FAIL: redis-benchmark {' '.join(extra)}: {errors or r.stdout + r.stderr}", file=sys.stderr)
+            ok = False
+    return ok
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_redis():
+    if shutil.which("redis-server") is None:
+        return None
+    port = free_port()
+    process = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                                "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return process, port
+        except OSError:
+            time.sleep(0.05)
+    process.kill()
+    process.wait()
+    raise SystemExit("FAIL: redis-server did not start")
+
+
+def server_command(args):
+    program = args.program[0]
+    env = dict(os.environ)
+    if program.endswith(".wasm"):
+        if not args.wasio_run or not os.access(args.wasio_run, os.X_OK):
+            raise SystemExit(f"FAIL: wasio-run not found at {args.wasio_run!r} (needed for {program})")
+        return [args.wasio_run, "--tcplisten", "127.0.0.1:0", "--profile", args.profile] + args.program, env
+    env["WASIO_TCPLISTEN"] = "127.0.0.1:0"
+    env["WASIO_PROFILE"] = args.profile
+    return list(args.program), env
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--profile", required=True, choices=["strict", "wasmtime-legacy", "uvwasi"])
+    parser.add_argument("--wasio-run")
+    parser.add_argument("--requests", type=int, default=20000, help="redis-benchmark -n")
+    parser.add_argument("program", nargs="+")
+    args = parser.parse_args()
+    for tool in ("redis-benchmark", "redis-cli"):
+        if shutil.which(tool) is None:
+            raise SystemExit(f"FAIL: {tool} is not installed (apt-get install redis-tools)")
+
+    command, env = server_command(args)
+    server = Server(command, env, ready=r"kv: serving")
+    redis = start_redis()
+    ok = True
+    try:
+        ours = transcript(server.port)
+        if redis:
+            theirs = transcript(redis[1])
+            for args_, a, b in zip(TRANSCRIPT + [["inline"]] * 5, ours, theirs):
+                if a != b:
+                    print(f"FAIL: {args_}: kv replied {a!r}, redis-server {b!r}", file=sys.stderr)
+                    ok = False
+            cli_ours, cli_theirs = redis_cli_session(server.port), redis_cli_session(redis[1])
+            if cli_ours != cli_theirs:
+                print(f"FAIL: redis-cli session differs:\n kv:    {cli_ours}\n redis: {cli_theirs}", file=sys.stderr)
+                ok = False
+            print(f"transcript: {len(ours)} replies compared with redis-server, redis-cli session compared")
+        else:
+            print("transcript: redis-server not installed, replies not compared")
+        ok = check_limits(server.port) and ok
+        ok = check_active_expiry(server.port) and ok
+        ok = benchmark(server.port, args.requests) and ok
+        if not server.alive():
+            print(f"FAIL: server exited with {server.process.returncode}", file=sys.stderr)
+            ok = False
+    finally:
+        server.stop()
+        if redis:
+            os.killpg(redis[0].pid, signal.SIGTERM)
+            redis[0].wait(timeout=30)
+    print("PASS" if ok else "FAIL")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
