@@ -1,0 +1,166 @@
+#pragma once
+/// wasio::rt::tcp_stream: a connected socket whose operations are awaited.
+///
+/// Wraps a net::tcp_stream registered once with the runtime, edge-triggered, for both directions.
+/// Every operation tries the syscall first; only on would_block does it park until the
+/// registration's next readiness event, then tries again (readiness is a hint). would_block never
+/// reaches the caller. End of stream is a read of zero bytes.
+///
+/// Errors (every await):
+/// - canceled: the awaiting task's stop token was stopped; nothing was consumed by this await
+///   (data that arrived stays in the socket for the next read).
+/// - busy: another await of the same direction is already parked on this stream (one reader and
+///   one writer at a time).
+/// - badf: the stream was closed (possibly while the await was parked).
+/// - the socket's own errors: connreset, pipe, notconn, ... (see net::tcp_stream).
+/// read_until: msgsize when `max` bytes arrived without the delimiter.
+/// Notes:
+/// - No allocation per operation: each awaiter lives in the awaiting coroutine's frame.
+/// - Do not move a stream while an await is parked on it (that traps).
+///
+/// Example (compiled in examples/echo/echo_server.cpp):
+///   std::array<std::byte, 4096> buffer;
+///   for (;;) {
+///     auto n = co_await stream.read(buffer);
+///     if (!n || *n == 0) break;                                  // error or end of stream
+///     if (!co_await stream.write_all(std::span(buffer).first(*n))) break;
+///   }
+
+#include <coroutine>
+#include <cstddef>
+#include <span>
+#include <vector>
+
+#include "wasio/net/tcp_stream.hpp"
+#include "wasio/result.hpp"
+#include "wasio/rt/detail/io.hpp"
+#include "wasio/rt/runtime.hpp"
+
+namespace wasio::rt {
+
+class tcp_stream {
+ public:
+  /// Registers `socket` with `rt` (edge, both directions). Errors: nomem; inval if already registered.
+  static result<tcp_stream> adopt(runtime& rt, net::tcp_stream socket);
+  tcp_stream(tcp_stream&& other) noexcept;
+  tcp_stream& operator=(tcp_stream&& other) noexcept;
+  tcp_stream(const tcp_stream&) = delete;
+  tcp_stream& operator=(const tcp_stream&) = delete;
+  /// Closes the socket; parked awaits complete with badf.
+  ~tcp_stream();
+
+  template <class Derived, class Outcome>
+  class io_awaiter : protected detail::io_waiter {
+   public:
+    bool await_ready() noexcept { return false; }
+    template <detail::wasio_promise P>
+    bool await_suspend(std::coroutine_handle<P> h) {
+      return stream_->rt_->begin_io(*this, h, h.promise().stop, Derived::slot_of(*stream_));
+    }
+    Outcome await_resume() {
+      if (early != errc::success) return fail(early);
+      return std::move(outcome_);
+    }
+
+   protected:
+    explicit io_awaiter(tcp_stream& s) : io_waiter(&Derived::attempt_once), stream_(&s) {}
+    io_awaiter(io_awaiter&& other) noexcept
+        : io_waiter(std::move(other)), stream_(other.stream_), outcome_(std::move(other.outcome_)) {}
+    static Derived& self(io_waiter& w) { return static_cast<Derived&>(w); }
+    static detail::io_waiter*& reader_slot(tcp_stream& s) { return s.io_.reader; }
+    static detail::io_waiter*& writer_slot(tcp_stream& s) { return s.io_.writer; }
+    tcp_stream* stream_;
+    Outcome outcome_ = fail(errc::again);
+  };
+
+  /// Reads what is there (at least one byte, or 0 at end of stream).
+  class [[nodiscard]] read_awaiter : public io_awaiter<read_awaiter, result<std::size_t>> {
+   public:
+    read_awaiter(tcp_stream& s, std::span<std::byte> into) : io_awaiter(s), into_(into) {}
+    static bool attempt_once(detail::io_waiter& w);
+    static detail::io_waiter*& slot_of(tcp_stream& s) { return reader_slot(s); }
+
+   private:
+    std::span<std::byte> into_;
+  };
+  /// Fills `into` completely; a count below into.size() means the stream ended first.
+  class [[nodiscard]] read_exact_awaiter : public io_awaiter<read_exact_awaiter, result<std::size_t>> {
+   public:
+    read_exact_awaiter(tcp_stream& s, std::span<std::byte> into) : io_awaiter(s), into_(into) {}
+    static bool attempt_once(detail::io_waiter& w);
+    static detail::io_waiter*& slot_of(tcp_stream& s) { return reader_slot(s); }
+
+   private:
+    std::span<std::byte> into_;
+    std::size_t filled_ = 0;
+  };
+  /// Appends to `buffer` until it holds `delimiter` within its first `max` bytes.
+  class [[nodiscard]] read_until_awaiter : public io_awaiter<read_until_awaiter, result<std::size_t>> {
+   public:
+    read_until_awaiter(tcp_stream& s, std::vector<std::byte>& buffer, std::byte delimiter, std::size_t max)
+        : io_awaiter(s), buffer_(&buffer), delimiter_(delimiter), max_(max) {}
+    static bool attempt_once(detail::io_waiter& w);
+    static detail::io_waiter*& slot_of(tcp_stream& s) { return reader_slot(s); }
+
+   private:
+    std::vector<std::byte>* buffer_;
+    std::byte delimiter_;
+    std::size_t max_;
+    std::size_t scanned_ = 0;
+  };
+  /// Writes some of `from` (at least one byte unless it is empty).
+  class [[nodiscard]] write_awaiter : public io_awaiter<write_awaiter, result<std::size_t>> {
+   public:
+    write_awaiter(tcp_stream& s, std::span<const std::byte> from) : io_awaiter(s), from_(from) {}
+    static bool attempt_once(detail::io_waiter& w);
+    static detail::io_waiter*& slot_of(tcp_stream& s) { return writer_slot(s); }
+
+   private:
+    std::span<const std::byte> from_;
+  };
+  /// Writes all of `from`.
+  class [[nodiscard]] write_all_awaiter : public io_awaiter<write_all_awaiter, result<void>> {
+   public:
+    write_all_awaiter(tcp_stream& s, std::span<const std::byte> from) : io_awaiter(s), from_(from) {}
+    static bool attempt_once(detail::io_waiter& w);
+    static detail::io_waiter*& slot_of(tcp_stream& s) { return writer_slot(s); }
+
+   private:
+    std::span<const std::byte> from_;
+    std::size_t sent_ = 0;
+  };
+
+  /// `co_await s.read(buf)`: result<size_t>, 0 at end of stream (and for an empty buffer).
+  read_awaiter read(std::span<std::byte> into) { return read_awaiter(*this, into); }
+  /// `co_await s.read_exact(buf)`: result<size_t>, into.size() unless the stream ended first.
+  read_exact_awaiter read_exact(std::span<std::byte> into) { return read_exact_awaiter(*this, into); }
+  /// `co_await s.read_until(buffer, delim, max)`: result<size_t>, the length of the line in
+  /// `buffer` including the delimiter; 0 when the stream ended first (what came stays in
+  /// `buffer`). Bytes after the delimiter stay in `buffer` too: erase the line, keep the rest for
+  /// the next call (which looks there before reading). Errors: msgsize.
+  read_until_awaiter read_until(std::vector<std::byte>& buffer, std::byte delimiter, std::size_t max) {
+    return read_until_awaiter(*this, buffer, delimiter, max);
+  }
+  /// `co_await s.write(bytes)`: result<size_t>, possibly short.
+  write_awaiter write(std::span<const std::byte> from) { return write_awaiter(*this, from); }
+  /// `co_await s.write_all(bytes)`: result<void>.
+  write_all_awaiter write_all(std::span<const std::byte> from) { return write_all_awaiter(*this, from); }
+
+  /// Ends one or both directions now (it never waits). Errors: as net::tcp_stream::shutdown.
+  result<void> shutdown(net::shutdown_how how) { return socket_.shutdown(how); }
+  /// Closes now; parked awaits complete with badf. Errors: badf (already closed).
+  result<void> close();
+  bool is_open() const { return socket_.is_open(); }
+  /// The socket underneath (peek, readv, writev, raw fd).
+  net::tcp_stream& socket() { return socket_; }
+
+ private:
+  tcp_stream(runtime& rt, net::tcp_stream socket) : rt_(&rt), socket_(std::move(socket)) {}
+  void release();
+
+  runtime* rt_;
+  net::tcp_stream socket_;
+  detail::io_state io_;
+};
+
+}  // namespace wasio::rt

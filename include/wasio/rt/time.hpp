@@ -1,0 +1,122 @@
+#pragma once
+/// Timers of wasio::rt: sleep_for, sleep_until and with_timeout.
+///
+/// Timers sit on the runtime's heap; the poll's timeout is the nearest deadline (one clock
+/// subscription however many timers are armed). A timer lives in the awaiting frame: arming one
+/// allocates nothing beyond the heap vector's amortized growth.
+///
+/// Errors:
+/// - sleep_for, sleep_until: canceled when the task's stop token is stopped first (the timer is gone).
+/// - with_timeout(d, a): timedout when `d` passed before `a` finished (a was canceled through its
+///   stop token and nothing it owned is left registered); canceled when the awaiting task itself
+///   was stopped; otherwise a's own outcome.
+/// Notes:
+/// - with_timeout is cooperative: it stops the awaitable's stop token, which every await of this
+///   library honours; a task that computes without awaiting finishes first.
+/// - with_timeout runs as a task of its own (one frame from the frame allocator), so any awaitable
+///   whose result is a wasio::result works: a socket operation, a task, task_group::join_within.
+///
+/// Example (compiled in tests/guest/rt_timer_test.cpp):
+///   auto got = co_await wasio::rt::with_timeout(50ms, stream.read(buffer));
+///   if (!got && got.error() == wasio::errc::timedout) ...;  // nothing arrived in time
+
+#include <chrono>
+#include <coroutine>
+#include <utility>
+
+#include "wasio/result.hpp"
+#include "wasio/rt/clock.hpp"
+#include "wasio/rt/runtime.hpp"
+#include "wasio/rt/stop.hpp"
+#include "wasio/rt/task.hpp"
+
+namespace wasio::rt {
+
+/// Awaits until `deadline` on rt::clock. Errors: canceled.
+class [[nodiscard]] sleep_until {
+ public:
+  explicit sleep_until(clock::time_point deadline) : deadline_(deadline) {}
+  sleep_until(sleep_until&& other) noexcept : deadline_(other.deadline_) {}
+
+  bool await_ready() noexcept { return false; }
+  template <detail::wasio_promise P>
+  bool await_suspend(std::coroutine_handle<P> h) {
+    return start(*h.promise().rt, h, h.promise().stop);
+  }
+  result<void> await_resume() noexcept { return outcome_; }
+
+ private:
+  bool start(runtime& rt, std::coroutine_handle<> h, stop_token token);
+  static void on_fire(detail::timer_entry& t);
+  static void on_stop(void* self);
+
+  clock::time_point deadline_;
+  detail::timer_entry timer_;
+  detail::waiter node_;
+  stop_callback cancel_;
+  runtime* rt_ = nullptr;
+  result<void> outcome_;
+};
+
+/// Awaits `d` on rt::clock (no suspension at all for d <= 0 unless stopped). Errors: canceled.
+class [[nodiscard]] sleep_for : public sleep_until {
+ public:
+  explicit sleep_for(clock::duration d) : sleep_until(clock::now() + d) {}
+  template <class Rep, class Period>
+  explicit sleep_for(std::chrono::duration<Rep, Period> d)
+      : sleep_for(std::chrono::duration_cast<clock::duration>(d)) {}
+};
+
+namespace detail {
+/// Arms a timer that stops `target` when it fires; disarms on destruction.
+class deadline_stopper {
+ public:
+  deadline_stopper(runtime& rt, clock::time_point deadline, stop_source& target);
+  bool fired() const { return fired_; }
+
+ private:
+  static void on_fire(timer_entry& t);
+  stop_source* target_;
+  bool fired_ = false;
+  timer_entry timer_;
+};
+
+/// Forwards a stop of `from` to `to` while alive.
+class stop_link {
+ public:
+  stop_link(stop_token from, stop_source& to) { cancel_.attach(from, &forward, &to); }
+
+ private:
+  static void forward(void* to) { static_cast<stop_source*>(to)->request_stop(); }
+  stop_callback cancel_;
+};
+
+template <class A>
+using await_result_t = decltype(std::declval<A&>().await_resume());
+template <class A>
+concept has_member_co_await = requires(A&& a) { std::forward<A>(a).operator co_await(); };
+template <class A>
+struct awaited { using type = await_result_t<A>; };
+template <has_member_co_await A>
+struct awaited<A> { using type = await_result_t<decltype(std::declval<A&&>().operator co_await())>; };
+}  // namespace detail
+
+/// Awaits `awaitable` for at most `d`. Errors: see the header comment.
+template <class Awaitable>
+  requires requires { typename detail::awaited<Awaitable>::type::value_type; }
+task<typename detail::awaited<Awaitable>::type> with_timeout(clock::duration d, Awaitable awaitable) {
+  using outcome = typename detail::awaited<Awaitable>::type;
+  detail::promise_base& self = co_await detail::this_promise{};
+  const stop_token outer = self.stop;
+  stop_source inner;
+  detail::stop_link link(outer, inner);
+  detail::deadline_stopper deadline(*self.rt, clock::now() + d, inner);
+  self.stop = inner.token();
+  outcome got = co_await std::move(awaitable);
+  self.stop = outer;
+  if (!got && got.error() == errc::canceled && deadline.fired() && !outer.stop_requested())
+    co_return outcome(fail(errc::timedout));
+  co_return got;
+}
+
+}  // namespace wasio::rt

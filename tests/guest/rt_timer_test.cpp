@@ -1,0 +1,121 @@
+// wasio::rt timers: sleep_for, sleep_until, with_timeout, one clock subscription.
+
+#include "wasio/rt/time.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "rt_test_support.hpp"
+#include "wasio/rt/tcp_stream.hpp"
+
+namespace wasio {
+namespace {
+
+using namespace std::chrono_literals;
+using rt_test::rt_host;
+
+TEST(Timer, SleepsEndInDeadlineOrder) {
+  rt_host h;
+  std::vector<int> order;
+  auto sleeper = [&](int id, std::chrono::milliseconds d) -> task<void> {
+    auto r = co_await rt::sleep_for(d);
+    EXPECT_TRUE(r);
+    order.push_back(id);
+  };
+  h.rt().spawn(sleeper(3, 30ms));
+  h.rt().spawn(sleeper(1, 5ms));
+  h.rt().spawn(sleeper(2, 15ms));
+  ASSERT_TRUE(h.rt().run());
+  EXPECT_EQ(order, (std::vector<int>{1, 2, 3}));
+}
+
+TEST(Timer, SleepUntilDoesNotReturnBeforeItsDeadline) {
+  rt_host h;
+  auto body = []() -> task<result<bool>> {
+    const auto start = wasio::rt::clock::now();  // the header's example
+    co_await wasio::rt::sleep_until(start + 5ms);
+    co_return wasio::rt::clock::now() >= start + 5ms;
+  };
+  auto r = h.rt().block_on(body());
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(*r);
+}
+
+TEST(Timer, ManyTimersCostOneClockSubscriptionAndNoFdSubscription) {
+  rt_host h;
+  for (int i = 0; i < 50; ++i)
+    h.rt().spawn([](int i) -> task<void> { co_await rt::sleep_for(std::chrono::milliseconds(1 + i % 5)); }(i));
+  ASSERT_TRUE(h.rt().run());
+  EXPECT_EQ(h.rt().registry().subscription_count(), 0u);
+  // Each poll waited for the nearest deadline only: at most one poll per distinct deadline group,
+  // far fewer than one per timer.
+  EXPECT_LE(h.rt().poll_count(), 50u);
+  EXPECT_GE(h.rt().poll_count(), 1u);
+}
+
+TEST(Timer, WithTimeoutGivesTimedoutAndDisarmsEverything) {
+  rt_host h;
+  auto body = []() -> task<result<void>> { co_return co_await rt::with_timeout(5ms, rt::sleep_for(1h)); };
+  auto r = h.rt().block_on(body());
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), errc::timedout);
+  EXPECT_EQ(h.rt().timer_count(), 0u);
+}
+
+TEST(Timer, WithTimeoutPassesTheInnerOutcomeThroughWhenItIsFastEnough) {
+  rt_host h;
+  auto inner = []() -> task<result<int>> {
+    co_await rt::sleep_for(1ms);
+    co_return 9;
+  };
+  auto body = [&]() -> task<result<int>> { co_return co_await rt::with_timeout(1h, inner()); };
+  auto r = h.rt().block_on(body());
+  ASSERT_TRUE(r);
+  EXPECT_EQ(*r, 9);
+}
+
+TEST(Timer, WithTimeoutKeepsCanceledWhenTheOuterTaskWasStopped) {
+  rt_host h;
+  rt::stop_source stop;
+  result<void> seen = fail(errc::inval);
+  auto body = [&]() -> task<void> { seen = co_await rt::with_timeout(1h, rt::sleep_for(1h)); };
+  h.rt().spawn(body(), stop.token());
+  h.rt().spawn([](rt::stop_source& s) -> task<void> {
+    co_await rt::sleep_for(1ms);
+    s.request_stop();
+  }(stop));
+  ASSERT_TRUE(h.rt().run());
+  ASSERT_FALSE(seen);
+  EXPECT_EQ(seen.error(), errc::canceled);
+}
+
+class TimerOverSockets : public ::testing::TestWithParam<testbed::profile> {};
+
+TEST_P(TimerOverSockets, ReadWithTimeoutTimesOutAndLeavesTheStreamUsable) {
+  rt_host h(GetParam(), 1);
+  auto listener = h.listener();
+  rt_test::client c(h.port());
+  auto body = [&]() -> task<result<std::string>> {
+    auto stream = co_await listener.accept();
+    if (!stream) co_return fail(stream.error());
+    std::array<std::byte, 16> buffer{};
+    auto got = co_await wasio::rt::with_timeout(20ms, stream->read(buffer));  // the header's example
+    if (got || got.error() != errc::timedout) co_return fail(errc::proto);
+    EXPECT_EQ(h.rt().parked_count(), 0u);
+    EXPECT_TRUE(c.send_all("late"));
+    auto n = co_await stream->read_exact(std::span(buffer).first(4));
+    if (!n) co_return fail(n.error());
+    co_return rt_test::text_of(std::span(buffer).first(*n));
+  };
+  auto r = h.rt().block_on(body());
+  ASSERT_TRUE(r) << name(r.error());
+  EXPECT_EQ(*r, "late");
+  EXPECT_TRUE(listener.close());
+}
+
+INSTANTIATE_TEST_SUITE_P(Profiles, TimerOverSockets, ::testing::ValuesIn(rt_test::all_profiles), rt_test::profile_name);
+
+}  // namespace
+}  // namespace wasio
