@@ -143,8 +143,10 @@ TEST(Task, FramesComeFromTheInstalledFrameAllocator) {
     ASSERT_TRUE(r);
   }
   wasio::rt::set_frame_allocator(previous);
-  EXPECT_EQ(state.allocations, 2u) << "twice() and answer()";
-  EXPECT_EQ(state.deallocations, 2u);
+  // twice() and answer(); a compiler may elide the inlined child's frame (clang's HALO).
+  EXPECT_GE(state.allocations, 1u);
+  EXPECT_LE(state.allocations, 2u);
+  EXPECT_EQ(state.deallocations, state.allocations);
   EXPECT_EQ(state.live_bytes, 0u);
   EXPECT_EQ(wasio::rt::current_frame_allocator(), previous);
 }

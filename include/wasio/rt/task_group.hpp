@@ -59,7 +59,7 @@ class task_group {
     void await_suspend(std::coroutine_handle<P> h) {
       start(h, h.promise().stop);
     }
-    result<void> await_resume() noexcept { return {}; }
+    void await_resume() noexcept {}
 
    private:
     void start(std::coroutine_handle<> h, stop_token awaiting);
