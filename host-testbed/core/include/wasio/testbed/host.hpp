@@ -101,7 +101,8 @@ class host {
   ///   is re-checked against realtime.
   ///   wasmtime-legacy: clock events first, then reads, then writes, each in subscription order; if
   ///   any fd is ready every fd subscription gets an event; read nbytes = max(bytes waiting, 1);
-  ///   write nbytes = 0; POLLNVAL -> error badf, POLLERR -> error io, POLLHUP -> HANGUP.
+  ///   write nbytes = 0; POLLNVAL -> error badf, POLLERR -> error io, POLLHUP -> HANGUP (for a stream
+  ///   with bytes waiting these show once the bytes are read: FIONREAD alone confirms it then).
   errc poll_oneoff(std::span<const abi::subscription> in, std::span<abi::event> out, std::uint32_t& nevents);
   /// Errors: again (nothing pending, non-blocking listener), badf (not open, or a stream), notsock
   /// (stdio), mfile (open_fd_count() reached max_open_fds: the connection stays pending; also a host
