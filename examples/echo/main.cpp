@@ -1,14 +1,15 @@
-// echo: serves every listening socket the host pre-opened, echoing each connection byte for byte.
+// echo: serves every listening socket the host pre-opened, echoing each connection byte for byte,
+// on the coroutine runtime.
 //   wasio-run --tcplisten 127.0.0.1:8080 build/bin/echo.wasm
 //   WASIO_TCPLISTEN=127.0.0.1:8080 build/bin/echo
 
 #include <cstdio>
 
 #include "echo_server.hpp"
-#include "wasio/sys/listeners.hpp"
 
 int main() {
-  auto listeners = wasio::sys::find_listeners();
+  wasio::rt::runtime rt;
+  auto listeners = wasio::rt::tcp_listener::preopened(rt);
   if (!listeners) {
     const auto text = wasio::message(listeners.error());
     std::fprintf(stderr, "echo: cannot look for pre-opened sockets: %.*s\n", static_cast<int>(text.size()), text.data());
@@ -20,10 +21,12 @@ int main() {
     return 1;
   }
   std::fprintf(stderr, "echo: serving %zu listener(s), first fd %u\n", listeners->size(),
-               static_cast<unsigned>(listeners->front()));
-  echo::echo_server server(std::move(*listeners));
-  const wasio::errc stopped = server.run();
-  const auto text = wasio::message(stopped);
-  std::fprintf(stderr, "echo: poll_oneoff failed: %.*s\n", static_cast<int>(text.size()), text.data());
-  return 1;
+               static_cast<unsigned>(listeners->front().socket().raw_fd()));
+  for (auto& listener : *listeners) rt.spawn(echo::accept_loop(rt, listener));
+  if (auto done = rt.run(); !done) {
+    const auto text = wasio::message(done.error());
+    std::fprintf(stderr, "echo: runtime stopped: %.*s\n", static_cast<int>(text.size()), text.data());
+    return 1;
+  }
+  return 0;
 }
