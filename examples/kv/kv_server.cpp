@@ -1,11 +1,13 @@
-// The kv connection loop on wasio's readiness layer (level-triggered, interest follows the session).
+// The kv tasks: accept loops, one task per client, and the expiry task.
 #include "kv_server.hpp"
 
 #include <chrono>
 #include <cstdio>
-#include <optional>
+#include <limits>
 #include <span>
 
+#include "session.hpp"
+#include "wasio/rt/time.hpp"
 #include "wasio/sys/sys.hpp"
 
 namespace kv {
@@ -18,144 +20,109 @@ void report(const char* what, errc code) {
   std::fprintf(stderr, "kv: %s: %.*s\n", what, static_cast<int>(text.size()), text.data());
 }
 
+bool out_of_resources(errc code) {
+  return code == errc::mfile || code == errc::nfile || code == errc::nobufs || code == errc::nomem;
+}
+
+constexpr std::int64_t idle_expiry_sleep_ms = 3600 * 1000;
+
+wasio::task<void> sleep_ms(std::int64_t ms) { (void)co_await wasio::rt::sleep_for(std::chrono::milliseconds(ms)); }
+
+// Keeps connected_clients right on every way out of a client task (its frame may also be destroyed).
+struct client_count {
+  explicit client_count(server_stats& s) : stats(s) {
+    ++stats.connected_clients;
+    ++stats.total_connections_received;
+  }
+  ~client_count() { --stats.connected_clients; }
+  client_count(const client_count&) = delete;
+  client_count& operator=(const client_count&) = delete;
+  server_stats& stats;
+};
+
 }  // namespace
 
-kv_server::kv_server(std::vector<wasio::net::tcp_listener> listeners, request_limits limits)
-    : listeners_(std::move(listeners)), limits_(limits), engine_(store_, stats_, limits) {}
-
-std::int64_t kv_server::now_ms() const {
-  // Redis's expiry times are Unix times (EXAT, PXAT), so the key space runs on the realtime clock.
+std::int64_t unix_time_ms() {
   auto t = wasio::sys::clock_time_get(wasio::abi::clockid::realtime, 1000000);
-  return t ? static_cast<std::int64_t>(*t / 1000000) : now_;
+  return t ? static_cast<std::int64_t>(*t / 1000000) : 0;
 }
 
-wasio::result<void> kv_server::run() {
-  for (std::size_t i = 0; i < listeners_.size(); ++i) {
-    auto tok = poll_.registry().register_source(listeners_[i], wasio::interest::readable);
-    if (!tok) return wasio::fail(tok.error());
-    if (entries_.size() <= tok->index()) entries_.resize(tok->index() + 1);
-    entries_[tok->index()].listener = static_cast<int>(i);
-  }
-  now_ = now_ms();
-  stats_.started_at_ms = now_;
+kv_server::kv_server(request_limits limits) : limits_(limits), engine_(store_, stats_, limits) {
+  stats_.started_at_ms = unix_time_ms();
+}
+
+wasio::task<void> kv_server::accept_loop(wasio::rt::runtime& rt, wasio::rt::tcp_listener& listener) {
   for (;;) {
-    std::optional<std::chrono::nanoseconds> timeout;
-    if (auto next = store_.next_expiry()) timeout = std::chrono::milliseconds(*next > now_ ? *next - now_ : 0);
-    if (auto r = poll_.wait(events_, timeout); !r) {
-      if (r.error() == errc::intr || r.error() == errc::again) continue;
-      return r;
+    auto stream = co_await listener.accept();
+    if (stream) {
+      rt.spawn(serve_client(std::move(*stream)));
+      continue;
     }
-    now_ = now_ms();
-    for (const wasio::event& ev : events_) {
-      const std::uint32_t slot = ev.token().index();
-      if (slot >= entries_.size()) continue;
-      entry& e = entries_[slot];
-      if (e.listener >= 0) serve_listener(static_cast<std::size_t>(e.listener));
-      else if (e.conn) serve_connection(slot, ev.is_read_closed() || ev.is_error());
+    const errc code = stream.error();
+    if (code == errc::canceled || code == errc::badf) co_return;
+    if (code == errc::connaborted) continue;
+    report("accept failed", code);
+    if (out_of_resources(code) || code == errc::io) {
+      // Give connections a moment to close, then accept again.
+      (void)co_await wasio::rt::sleep_for(std::chrono::milliseconds(10));
+      continue;
     }
-    store_.expire_due(now_, expire_budget);
+    co_return;
   }
 }
 
-void kv_server::serve_listener(std::size_t index) {
-  for (std::size_t i = 0; i < accepts_per_turn; ++i) {
-    auto accepted = listeners_[index].accept();
-    if (!accepted) {
-      if (accepted.error() == errc::again) return;
-      if (accepted.error() == errc::connaborted || accepted.error() == errc::intr) continue;
-      report("accept failed", accepted.error());
-      return;
-    }
-    auto conn = std::make_unique<connection>(std::move(*accepted), engine_, stats_, limits_);
-    auto tok = poll_.registry().register_source(conn->stream, wasio::interest::readable);
-    if (!tok) {
-      report("cannot register a connection", tok.error());
-      continue;  // the stream closes as conn goes
-    }
-    if (entries_.size() <= tok->index()) entries_.resize(tok->index() + 1);
-    entries_[tok->index()] = entry{-1, std::move(conn)};
-    ++stats_.connected_clients;
-    ++stats_.total_connections_received;
-  }
-}
-
-void kv_server::serve_connection(std::uint32_t slot, bool hangup) {
-  connection& c = *entries_[slot].conn;
-  bool peer_done = false;
-  for (std::size_t i = 0; i < reads_per_turn && c.state.wants_input(); ++i) {
-    const std::span<char> room = c.state.input_space();
-    auto got = c.stream.read(std::as_writable_bytes(room));
-    if (!got) {
-      // A host that cannot show EOF through a read still flags the hang-up: nothing more will come.
-      if (got.error() == errc::again) {
-        peer_done = hangup;
-        break;
+wasio::task<void> kv_server::serve_client(wasio::rt::tcp_stream stream) {
+  client_count counted(stats_);
+  session state(engine_, stats_, limits_);
+  for (;;) {
+    const std::span<char> room = state.input_space();
+    auto got = co_await stream.read(std::as_writable_bytes(room));
+    if (!got || *got == 0) co_return;  // reset, failure or end of stream: the stream closes with the frame
+    state.input_committed(*got);
+    state.process(unix_time_ms());
+    rearm_expiry_if_sooner();
+    reply_buffer& out = state.output();
+    while (!out.empty()) {
+      const std::string_view pending = out.view();
+      if (!co_await stream.write_all(std::as_bytes(std::span(pending.data(), pending.size())))) co_return;
+      out.clear();
+      // Requests held back at the output high-water mark run now that the replies are out.
+      if (state.buffered_input() > 0) {
+        state.process(unix_time_ms());
+        rearm_expiry_if_sooner();
       }
-      close(slot);
-      return;
     }
-    if (*got == 0) {
-      peer_done = true;
-      break;
-    }
-    c.state.input_committed(*got);
-    c.state.process(now_);
-    // A short read emptied the socket: the next event says when more arrives (saves a would_block).
-    if (*got < room.size()) break;
+    if (state.closing()) co_return;  // QUIT or a protocol error, replies sent
   }
-  if (!flush(slot)) return;
-  if (peer_done) {
-    close(slot);  // as Redis: a client that closed gets no more replies
-    return;
-  }
-  update_interest(slot);
 }
 
-bool kv_server::flush(std::uint32_t slot) {
-  connection& c = *entries_[slot].conn;
-  reply_buffer& out = c.state.output();
-  while (!out.empty()) {
-    const std::string_view pending = out.view();
-    auto put = c.stream.write(std::as_bytes(std::span(pending.data(), pending.size())));
-    if (!put) {
-      if (put.error() == errc::again) break;
-      close(slot);
-      return false;
+void kv_server::rearm_expiry_if_sooner() {
+  if (expiry_sleeper_ == nullptr) return;
+  const auto next = store_.next_expiry();
+  if (next && *next < expiry_armed_for_) {
+    expiry_sleeper_->request_stop();
+    expiry_sleeper_ = nullptr;
+  }
+}
+
+wasio::task<void> kv_server::expire_keys(wasio::rt::runtime& rt) {
+  for (;;) {
+    const std::int64_t now = unix_time_ms();
+    store_.expire_due(now, expire_budget);
+    const auto next = store_.next_expiry();
+    if (next && *next <= now) {
+      co_await wasio::rt::yield();  // budget spent with keys still due: let clients run, then go on
+      continue;
     }
-    out.consume(*put);
-    // Requests held back by the output high-water mark run now that there is room.
-    if (c.state.buffered_input() > 0) c.state.process(now_);
+    wasio::rt::task_group sleeper(rt);
+    sleeper.spawn(sleep_ms(next ? *next - now : idle_expiry_sleep_ms));
+    expiry_armed_for_ = next ? *next : std::numeric_limits<std::int64_t>::max();
+    expiry_sleeper_ = &sleeper;
+    co_await sleeper.join();
+    expiry_sleeper_ = nullptr;
+    // Lifetime: the runtime stopping its tasks cancels the sleep too; then this task ends.
+    if (auto token = co_await wasio::rt::current_stop_token(); token.stop_requested()) co_return;
   }
-  if (c.state.closing() && out.empty()) {
-    close(slot);
-    return false;
-  }
-  return true;
-}
-
-bool kv_server::update_interest(std::uint32_t slot) {
-  connection& c = *entries_[slot].conn;
-  const bool read = c.state.wants_input();
-  const bool write = !c.state.output().empty();
-  if (read == c.reading && write == c.writing) return true;
-  // One of the two holds: a session that wants no input has output waiting (high water or closing).
-  const wasio::interest what = read && write ? wasio::interest::readable | wasio::interest::writable
-                               : read        ? wasio::interest::readable
-                                             : wasio::interest::writable;
-  if (auto r = poll_.registry().reregister(c.stream, what); !r) {
-    report("cannot change a registration", r.error());
-    close(slot);
-    return false;
-  }
-  c.reading = read;
-  c.writing = write;
-  return true;
-}
-
-void kv_server::close(std::uint32_t slot) {
-  // Destroying the stream deregisters and closes it.
-  entries_[slot].conn.reset();
-  --stats_.connected_clients;
 }
 
 }  // namespace kv

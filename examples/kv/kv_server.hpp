@@ -1,76 +1,69 @@
 #pragma once
-/// kv::kv_server: serves the key-value protocol on pre-opened listeners with one wasio::poll.
+/// kv::kv_server: the key-value service on the coroutine runtime: an accept loop per pre-opened
+/// listener, a task per client, and one expiry task.
 ///
-/// Each connection is a kv::session plus its socket, registered level-triggered for what it needs
-/// now: readable while its session wants input, writable while replies wait. A read is answered
-/// with every complete request it finished (pipelining), and all replies go out in one write.
-/// Expiry: a lookup drops an expired key (lazy), and the poll's timeout is the key space's next
-/// expiry, after which up to `expire_budget` due keys are reclaimed per tick (active), so memory of
-/// keys nobody reads again is freed without scanning.
+/// A client task reads what arrived, runs every complete request in it through its kv::session
+/// (pipelining: all replies of a batch leave in one write) and writes the replies before it reads
+/// again, so a client that does not read its replies stops being read (backpressure) and holds at
+/// most the session's output high-water mark plus one reply.
 ///
-/// Errors (run): registering a listener, or a poll failure other than a transient one.
-/// Notes: bounded work per tick: `reads_per_turn` reads per connection, `accepts_per_turn` accepts
-/// per listener; readiness is a hint and every would_block simply waits for the next event.
+/// Expiry: a lookup drops an expired key (lazy), and the expiry task sleeps on a runtime timer until
+/// the key space's next deadline, then reclaims up to `expire_budget` due keys per turn (active),
+/// so keys nobody reads again are freed without scanning. A request that creates an earlier
+/// deadline wakes the task to re-arm. With no key expiring, the task sleeps an hour at a time: one
+/// timer, nothing polled for it.
+///
+/// Errors: none escape; a failed accept is reported on stderr and retried after a pause (out of
+/// descriptors) or ends that listener's loop (the listener failed).
+/// Lifetime: the kv_server must outlive the runtime's tasks: construct it before the runtime.
+///
+/// Example (compiled in examples/kv/main.cpp):
+///   kv::kv_server server(limits);
+///   wasio::rt::runtime rt;
+///   auto listeners = wasio::rt::tcp_listener::preopened(rt);
+///   for (auto& l : *listeners) rt.spawn(server.accept_loop(rt, l));
+///   rt.spawn(server.expire_keys(rt));
+///   rt.run();
 
 #include <cstddef>
 #include <cstdint>
-#include <memory>
-#include <vector>
 
 #include "command_engine.hpp"
 #include "kv_store.hpp"
 #include "server_stats.hpp"
-#include "session.hpp"
-#include "wasio/io/poll.hpp"
-#include "wasio/net/tcp_listener.hpp"
-#include "wasio/net/tcp_stream.hpp"
+#include "wasio/rt/runtime.hpp"
+#include "wasio/rt/task.hpp"
+#include "wasio/rt/task_group.hpp"
+#include "wasio/rt/tcp_listener.hpp"
+#include "wasio/rt/tcp_stream.hpp"
 
 namespace kv {
 
 class kv_server {
  public:
-  static constexpr std::size_t reads_per_turn = 8;
-  static constexpr std::size_t accepts_per_turn = 64;
   static constexpr std::size_t expire_budget = 1000;
 
-  kv_server(std::vector<wasio::net::tcp_listener> listeners, request_limits limits);
+  explicit kv_server(request_limits limits);
   kv_server(const kv_server&) = delete;
   kv_server& operator=(const kv_server&) = delete;
 
-  wasio::result<void> run();
+  wasio::task<void> accept_loop(wasio::rt::runtime& rt, wasio::rt::tcp_listener& listener);
+  wasio::task<void> serve_client(wasio::rt::tcp_stream stream);
+  wasio::task<void> expire_keys(wasio::rt::runtime& rt);
 
  private:
-  struct connection {
-    connection(wasio::net::tcp_stream s, command_engine& engine, server_stats& stats, request_limits limits)
-        : stream(std::move(s)), state(engine, stats, limits) {}
-    wasio::net::tcp_stream stream;
-    session state;
-    bool reading = true;   // registered readable
-    bool writing = false;  // registered writable
-  };
-  struct entry {
-    int listener = -1;  // index into listeners_, or -1 for a connection
-    std::unique_ptr<connection> conn;
-  };
+  /// Wakes the expiry task when the earliest deadline moved before the one its timer waits for.
+  void rearm_expiry_if_sooner();
 
-  void serve_listener(std::size_t index);
-  void serve_connection(std::uint32_t slot, bool hangup);
-  /// Writes pending replies and re-runs buffered requests while output drains. False: closed.
-  bool flush(std::uint32_t slot);
-  /// Registers what the connection needs now. False: closed.
-  bool update_interest(std::uint32_t slot);
-  void close(std::uint32_t slot);
-  std::int64_t now_ms() const;
-
-  wasio::poll poll_;
-  wasio::events events_{1024};
-  std::vector<wasio::net::tcp_listener> listeners_;
-  std::vector<entry> entries_;  // by token index
   request_limits limits_;
   kv_store store_;
   server_stats stats_;
   command_engine engine_;
-  std::int64_t now_ = 0;  // this tick's clock reading
+  wasio::rt::task_group* expiry_sleeper_ = nullptr;  // the expiry task's timer while it sleeps
+  std::int64_t expiry_armed_for_ = 0;                // the deadline (Unix ms) that timer waits for
 };
+
+/// The realtime clock in Unix milliseconds (Redis's expiry times are Unix times: EXAT, PXAT).
+std::int64_t unix_time_ms();
 
 }  // namespace kv

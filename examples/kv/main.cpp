@@ -39,7 +39,9 @@ int main(int argc, char** argv) {
     }
     ++i;
   }
-  auto listeners = wasio::net::preopened_listeners();
+  kv::kv_server server(limits);  // Lifetime: before the runtime, whose tasks use it
+  wasio::rt::runtime rt;
+  auto listeners = wasio::rt::tcp_listener::preopened(rt);
   if (!listeners) return failed("cannot look for pre-opened listeners", listeners.error());
   if (listeners->empty()) {
     std::fprintf(stderr, "kv: no pre-opened listening socket (run under `wasio-run --tcplisten ADDR:PORT` or with "
@@ -47,7 +49,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::fprintf(stderr, "kv: serving %zu listener(s)\n", listeners->size());
-  kv::kv_server server(std::move(*listeners), limits);
-  auto r = server.run();
-  return failed("poll failed", r ? wasio::errc::success : r.error());
+  for (auto& listener : *listeners) rt.spawn(server.accept_loop(rt, listener));
+  rt.spawn(server.expire_keys(rt));
+  auto done = rt.run();
+  return failed("runtime stopped", done ? wasio::errc::success : done.error());
 }

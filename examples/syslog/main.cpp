@@ -42,7 +42,9 @@ int main(int argc, char** argv) {
     }
     ++i;
   }
-  auto listeners = wasio::net::preopened_listeners();
+  syslog::syslog_server server(options);  // Lifetime: before the runtime, whose tasks use it
+  wasio::rt::runtime rt;
+  auto listeners = wasio::rt::tcp_listener::preopened(rt);
   if (!listeners) return failed("cannot look for pre-opened listeners", listeners.error());
   if (listeners->empty()) {
     std::fprintf(stderr, "syslog: no pre-opened listening socket (run under `wasio-run --tcplisten ADDR:PORT` or "
@@ -50,9 +52,12 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::fprintf(stderr, "syslog: receiving on %zu listener(s)\n", listeners->size());
-  syslog::syslog_server server(std::move(*listeners), options);
-  auto r = server.run();
+  for (auto& listener : *listeners) rt.spawn(server.accept_loop(rt, listener));
+  rt.spawn(server.idle_watch(rt));
+  auto done = rt.run();
+  auto flushed = server.finish();
   const std::string summary = syslog::format_summary(server.stats());
   std::fprintf(stderr, "%s\n", summary.c_str());
-  return r ? 0 : failed("stopped", r.error());
+  if (!done) return failed("runtime stopped", done.error());
+  return flushed ? 0 : 1;
 }

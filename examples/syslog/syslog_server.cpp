@@ -1,9 +1,13 @@
-// The receiver's loop on wasio's readiness layer: read, decode, queue JSON, flush stdout per tick.
+// The receiver's tasks: accept loops, one task per connection, the idle watch, the stdout flusher.
 #include "syslog_server.hpp"
 
 #include <cstdio>
+#include <memory>
 #include <span>
 
+#include "wasio/io/poll.hpp"
+#include "wasio/rt/clock.hpp"
+#include "wasio/rt/time.hpp"
 #include "wasio/sys/sys.hpp"
 
 namespace syslog {
@@ -17,103 +21,93 @@ void report(const char* what, errc code) {
   std::fprintf(stderr, "syslog: %s: %.*s\n", what, static_cast<int>(text.size()), text.data());
 }
 
-}  // namespace
-
-syslog_server::syslog_server(std::vector<wasio::net::tcp_listener> listeners, server_options options)
-    : options_(options), listeners_(std::move(listeners)) {}
-
-std::int64_t syslog_server::monotonic_ms() const {
-  auto t = wasio::sys::clock_time_get(wasio::abi::clockid::monotonic, 1000000);
-  return t ? static_cast<std::int64_t>(*t / 1000000) : 0;
+bool out_of_resources(errc code) {
+  return code == errc::mfile || code == errc::nfile || code == errc::nobufs || code == errc::nomem;
 }
+
+}  // namespace
 
 bool syslog_server::limit_reached() const {
   return options_.max_messages && stats_.messages + stats_.malformed >= *options_.max_messages;
 }
 
-wasio::result<void> syslog_server::run() {
-  for (std::size_t i = 0; i < listeners_.size(); ++i) {
-    auto tok = poll_.registry().register_source(listeners_[i], wasio::interest::readable);
-    if (!tok) return wasio::fail(tok.error());
-    if (entries_.size() <= tok->index()) entries_.resize(tok->index() + 1);
-    entries_[tok->index()].listener = static_cast<int>(i);
-  }
-  while (!limit_reached()) {
-    std::optional<std::chrono::nanoseconds> timeout;
-    const bool served_any = stats_.connections > 0;
-    if (options_.idle_exit && served_any && open_ == 0) {
-      const std::int64_t left = idle_since_ms_ + options_.idle_exit->count() - monotonic_ms();
-      if (left <= 0) break;
-      timeout = std::chrono::milliseconds(left);
-    }
-    if (auto r = poll_.wait(events_, timeout); !r) {
-      if (r.error() == errc::intr || r.error() == errc::again) continue;
-      return r;
-    }
-    for (const wasio::event& ev : events_) {
-      const std::uint32_t slot = ev.token().index();
-      if (slot >= entries_.size()) continue;
-      entry& e = entries_[slot];
-      if (e.listener >= 0) serve_listener(static_cast<std::size_t>(e.listener));
-      else if (e.conn) serve_connection(slot, ev.is_read_closed() || ev.is_error());
-      if (lines_.size() >= flush_threshold)
-        if (auto r = flush_stdout(); !r) return r;
-    }
-    if (auto r = flush_stdout(); !r) return r;
-  }
-  // Frames already received on open connections are part of what was accepted: finish them.
-  for (std::uint32_t slot = 0; slot < entries_.size(); ++slot)
-    if (entries_[slot].conn) close(slot);
-  return flush_stdout();
-}
-
-void syslog_server::serve_listener(std::size_t index) {
-  for (std::size_t i = 0; i < accepts_per_turn; ++i) {
-    auto accepted = listeners_[index].accept();
-    if (!accepted) {
-      if (accepted.error() == errc::again) return;
-      if (accepted.error() == errc::connaborted || accepted.error() == errc::intr) continue;
-      report("accept failed", accepted.error());
-      return;
-    }
-    auto conn = std::make_unique<connection>(std::move(*accepted), options_.max_message_length);
-    auto tok = poll_.registry().register_source(conn->stream, wasio::interest::readable);
-    if (!tok) {
-      report("cannot register a connection", tok.error());
+wasio::task<void> syslog_server::accept_loop(wasio::rt::runtime& rt, wasio::rt::tcp_listener& listener) {
+  for (;;) {
+    auto stream = co_await listener.accept();
+    if (stream) {
+      rt.spawn(receive(rt, std::move(*stream)));
       continue;
     }
-    if (entries_.size() <= tok->index()) entries_.resize(tok->index() + 1);
-    entries_[tok->index()] = entry{-1, std::move(conn)};
-    ++open_;
-    ++stats_.connections;
+    const errc code = stream.error();
+    if (code == errc::canceled || code == errc::badf) co_return;
+    if (code == errc::connaborted) continue;
+    report("accept failed", code);
+    if (out_of_resources(code) || code == errc::io) {
+      (void)co_await wasio::rt::sleep_for(std::chrono::milliseconds(10));
+      continue;
+    }
+    co_return;
   }
 }
 
-void syslog_server::serve_connection(std::uint32_t slot, bool hangup) {
-  connection& c = *entries_[slot].conn;
-  for (std::size_t i = 0; i < reads_per_turn; ++i) {
-    auto got = c.stream.read(std::as_writable_bytes(std::span(buffer_)));
+wasio::task<void> syslog_server::receive(wasio::rt::runtime& rt, wasio::rt::tcp_stream stream) {
+  ++open_;
+  ++stats_.connections;
+  frame_decoder decoder(options_.max_message_length);
+  auto buffer = std::make_unique_for_overwrite<char[]>(read_size);
+  while (!limit_reached()) {
+    auto got = co_await stream.read(std::as_writable_bytes(std::span(buffer.get(), read_size)));
     if (!got) {
-      if (got.error() == errc::again && !hangup) return;
-      if (got.error() != errc::again) report("read failed", got.error());
-      break;  // reset, error, or a hang-up the host shows only as a flag
+      if (got.error() != errc::canceled) report("read failed", got.error());
+      break;
     }
     if (*got == 0) break;
     stats_.bytes += *got;
-    c.decoder.feed(std::string_view(buffer_.data(), *got), sink_);
-    if (*got < buffer_.size() || lines_.size() >= flush_threshold) return;
+    decoder.feed(std::string_view(buffer.get(), *got), sink_);
+    after_input(rt);
   }
-  close(slot);
+  // Frames this connection already delivered are accepted messages: the last one is finished too.
+  decoder.finish(sink_);
+  after_input(rt);
+  if (--open_ == 0) idle_since_ = std::chrono::steady_clock::now();
 }
 
-void syslog_server::close(std::uint32_t slot) {
-  entries_[slot].conn->decoder.finish(sink_);
-  entries_[slot].conn.reset();
-  --open_;
-  if (open_ == 0) idle_since_ms_ = monotonic_ms();
+void syslog_server::after_input(wasio::rt::runtime& rt) {
+  if (lines_.size() >= flush_threshold) {
+    if (auto r = flush_stdout(); !r) rt.request_stop();
+  } else if (!lines_.empty() && !flush_scheduled_) {
+    flush_scheduled_ = true;
+    rt.spawn(flush_after_turn(rt));
+  }
+  if (limit_reached()) rt.request_stop();
+}
+
+wasio::task<void> syslog_server::flush_after_turn(wasio::rt::runtime& rt) {
+  // Every task that is ready now runs once first, so one write carries all of this turn's lines.
+  co_await wasio::rt::yield();
+  flush_scheduled_ = false;
+  if (auto r = flush_stdout(); !r) rt.request_stop();
+}
+
+wasio::task<void> syslog_server::idle_watch(wasio::rt::runtime& rt) {
+  if (!options_.idle_exit) co_return;
+  const auto idle = *options_.idle_exit;
+  for (;;) {
+    auto wait = std::chrono::steady_clock::duration(idle);
+    if (open_ == 0 && idle_since_) {
+      const auto quiet = std::chrono::steady_clock::now() - *idle_since_;
+      if (quiet >= idle) {
+        rt.request_stop();
+        co_return;
+      }
+      wait = idle - quiet;
+    }
+    if (!co_await wasio::rt::sleep_for(std::chrono::duration_cast<wasio::rt::clock::duration>(wait))) co_return;
+  }
 }
 
 wasio::result<void> syslog_server::flush_stdout() {
+  if (stdout_error_) return wasio::fail(*stdout_error_);
   std::size_t done = 0;
   while (done < lines_.size()) {
     const wasio::sys::const_buffer from{reinterpret_cast<const std::byte*>(lines_.data() + done), lines_.size() - done};
@@ -122,20 +116,22 @@ wasio::result<void> syslog_server::flush_stdout() {
       done += *put;
       continue;
     }
-    if (put.error() != errc::again) {
-      report("cannot write to stdout", put.error());
-      return wasio::fail(put.error());
+    if (put.error() == errc::again) {
+      // A non-blocking stdout: wait for room right here, holding every client meanwhile.
+      wasio::poll stdout_poll;
+      wasio::source out(stdout_fd);
+      wasio::events ready;
+      if (auto tok = stdout_poll.registry().register_source(out, wasio::interest::writable); tok)
+        if (auto r = stdout_poll.wait(ready, std::nullopt); r) continue;
     }
-    // A non-blocking stdout: wait for room, and hold every client meanwhile.
-    wasio::poll stdout_poll;
-    wasio::source out(stdout_fd);
-    if (auto tok = stdout_poll.registry().register_source(out, wasio::interest::writable); !tok)
-      return wasio::fail(tok.error());
-    wasio::events ready;
-    if (auto r = stdout_poll.wait(ready, std::nullopt); !r) return r;
+    report("cannot write to stdout", put.error());
+    stdout_error_ = put.error();
+    return wasio::fail(put.error());
   }
   lines_.clear();
   return {};
 }
+
+wasio::result<void> syslog_server::finish() { return flush_stdout(); }
 
 }  // namespace syslog

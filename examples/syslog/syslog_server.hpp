@@ -1,34 +1,42 @@
 #pragma once
-/// syslog::syslog_server: receives syslog over TCP on pre-opened listeners and writes one JSON line
-/// per message to stdout (fd 1).
+/// syslog::syslog_server: receives syslog over TCP on the coroutine runtime and writes one JSON line
+/// per message to stdout (fd 1): an accept loop per pre-opened listener, a task per connection.
 ///
-/// Backpressure: JSON lines wait in one buffer; once it holds `flush_threshold` bytes, and at the
-/// end of every tick, it is written to stdout completely before any more input is read. A slow
-/// stdout therefore stalls reading, the sockets' buffers fill and the clients' sends block: no
-/// accepted message is dropped. (A non-blocking stdout that says would_block is waited for with a
-/// poll on fd 1, which holds everything else just the same.)
+/// Backpressure: JSON lines wait in one buffer. It is written to stdout completely (fd_write blocks
+/// the guest while stdout is slow; a non-blocking stdout that says would_block is waited for with a
+/// poll on fd 1) once it passes `flush_threshold`, and otherwise once every task that was ready got
+/// its turn. Nothing is read meanwhile, so a slow stdout stalls the clients' sends through their
+/// full socket buffers: no accepted message is dropped.
 ///
 /// Shutdown: a wasm guest gets no signals, so the receiver stops by itself when told to:
 /// - `max_messages`: once that many frames (messages plus malformed) have been taken in;
 /// - `idle_exit`: once at least one connection was served and none has been open for that long.
-/// Either way it finishes the open connections' buffered frames, flushes stdout and returns; the
-/// caller prints the summary (format_summary) on stderr.
+/// Then the runtime's tasks are stopped: each connection delivers the frames it already decoded
+/// (finish), run() returns, and the caller calls finish() and prints format_summary(stats()).
 ///
-/// Errors (run): registering a listener, a poll failure, or stdout failing (e.g. pipe).
+/// Errors: finish() returns stdout's failure (e.g. pipe), which also stops the receiver.
+/// Lifetime: the syslog_server must outlive the runtime's tasks: construct it before the runtime.
+///
+/// Example (compiled in examples/syslog/main.cpp):
+///   syslog::syslog_server server(options);
+///   wasio::rt::runtime rt;
+///   for (auto& l : *listeners) rt.spawn(server.accept_loop(rt, l));
+///   rt.spawn(server.idle_watch(rt));
+///   rt.run();
+///   server.finish();
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <optional>
 #include <string>
-#include <vector>
 
 #include "frame_decoder.hpp"
 #include "json_sink.hpp"
-#include "wasio/io/poll.hpp"
-#include "wasio/net/tcp_listener.hpp"
-#include "wasio/net/tcp_stream.hpp"
+#include "wasio/rt/runtime.hpp"
+#include "wasio/rt/task.hpp"
+#include "wasio/rt/tcp_listener.hpp"
+#include "wasio/rt/tcp_stream.hpp"
 
 namespace syslog {
 
@@ -40,46 +48,37 @@ struct server_options {
 
 class syslog_server {
  public:
-  static constexpr std::size_t reads_per_turn = 8;
-  static constexpr std::size_t accepts_per_turn = 64;
+  static constexpr std::size_t read_size = 16u << 10;
   static constexpr std::size_t flush_threshold = 64u << 10;
 
-  syslog_server(std::vector<wasio::net::tcp_listener> listeners, server_options options);
+  explicit syslog_server(server_options options) : options_(options) {}
   syslog_server(const syslog_server&) = delete;
   syslog_server& operator=(const syslog_server&) = delete;
 
-  wasio::result<void> run();
+  wasio::task<void> accept_loop(wasio::rt::runtime& rt, wasio::rt::tcp_listener& listener);
+  wasio::task<void> receive(wasio::rt::runtime& rt, wasio::rt::tcp_stream stream);
+  /// Stops the runtime after `idle_exit` without connections (returns at once without the option).
+  wasio::task<void> idle_watch(wasio::rt::runtime& rt);
+  /// Writes what is still queued. Errors: stdout's (also any earlier one).
+  wasio::result<void> finish();
+
   const receiver_stats& stats() const { return stats_; }
 
  private:
-  struct connection {
-    explicit connection(wasio::net::tcp_stream s, std::size_t max_length) : stream(std::move(s)), decoder(max_length) {}
-    wasio::net::tcp_stream stream;
-    frame_decoder decoder;
-  };
-  struct entry {
-    int listener = -1;
-    std::unique_ptr<connection> conn;
-  };
-
-  void serve_listener(std::size_t index);
-  void serve_connection(std::uint32_t slot, bool hangup);
-  void close(std::uint32_t slot);
+  wasio::task<void> flush_after_turn(wasio::rt::runtime& rt);
+  /// Writes the queued lines: all of them, however long stdout takes.
   wasio::result<void> flush_stdout();
+  void after_input(wasio::rt::runtime& rt);
   bool limit_reached() const;
-  std::int64_t monotonic_ms() const;
 
   server_options options_;
-  wasio::poll poll_;
-  wasio::events events_{1024};
-  std::vector<wasio::net::tcp_listener> listeners_;
-  std::vector<entry> entries_;
-  std::size_t open_ = 0;
-  std::int64_t idle_since_ms_ = 0;
   std::string lines_;
   receiver_stats stats_;
   json_sink sink_{lines_, stats_};
-  std::vector<char> buffer_ = std::vector<char>(64u << 10);
+  std::size_t open_ = 0;
+  std::optional<std::chrono::steady_clock::time_point> idle_since_;
+  bool flush_scheduled_ = false;
+  std::optional<wasio::errc> stdout_error_;
 };
 
 }  // namespace syslog
