@@ -1,8 +1,11 @@
 #include <sys/random.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <sched.h>
 
 #include <cerrno>
 #include <cstdio>
+#include <string>
 
 #include "errno_map.hpp"
 #include "host_impl.hpp"
@@ -76,6 +79,40 @@ const std::vector<std::string>& host::args() const { return impl_->config.args; 
 const std::vector<std::string>& host::env() const { return impl_->config.env; }
 std::size_t host::open_fd_count() const { return impl_->fds_.size(); }
 std::optional<std::uint32_t> host::exit_code() const { return impl_->exit_code_; }
+
+result<abi::fd> host::adopt_stream(int native_fd) {
+  int type = 0;
+  socklen_t length = sizeof type;
+  if (::getsockopt(native_fd, SOL_SOCKET, SO_TYPE, &type, &length) != 0) {
+    const errc failure = errno == EBADF ? errc::badf : errc::notsock;
+    if (errno != EBADF) ::close(native_fd);
+    return fail(failure);
+  }
+  if (type != SOCK_STREAM) {
+    ::close(native_fd);
+    return fail(errc::inval);
+  }
+  // Asio only needs a protocol tag to keep the descriptor; an AF_UNIX pair reads and writes alike.
+  auto socket = std::make_unique<asio::ip::tcp::socket>(impl_->io_);
+  boost::system::error_code ec;
+  socket->assign(asio::ip::tcp::v4(), native_fd, ec);
+  if (!ec) socket->native_non_blocking(true, ec);
+  if (ec) {
+    if (!socket->is_open()) ::close(native_fd);
+    return fail(from_errno(ec.value()));
+  }
+  auto entry = std::make_unique<open_fd>();
+  entry->kind = fd_kind::stream;
+  entry->host_fd = native_fd;
+  entry->guest_nonblocking = true;
+  entry->socket = std::move(socket);
+  entry->write.ready = true;
+  open_fd& added = impl_->add(std::move(entry));
+  impl_->arm(added, direction::read);
+  if (impl_->tracing())
+    impl_->trace_line("adopt_stream(host_fd=" + std::to_string(native_fd) + ") -> fd " + std::to_string(added.number));
+  return added.number;
+}
 
 errc host::poll_oneoff(std::span<const abi::subscription> in, std::span<abi::event> out, std::uint32_t& nevents) {
   errc result = impl_->poll_oneoff(in, out, nevents);

@@ -47,6 +47,8 @@ std::optional<command_line> parse_command_line(const std::vector<std::string>& a
       cl.version = true;
     } else if (word == "--trace") {
       cl.trace = true;
+    } else if (word == "--waker") {
+      cl.waker = true;
     } else if (word == "--compile-only") {
       cl.compile_only = true;
     } else if (matches(word, "--tcplisten")) {
@@ -122,6 +124,9 @@ options:
   --env NAME=VALUE          add to the guest's environment (it starts empty)
   --profile P               host semantics: strict (default), wasmtime-legacy, uvwasi
   --trace                   log every host call with its arguments and errno to stderr
+  --waker                   pre-open a wake channel for the guest after the listeners (one end of
+                            a socket pair, announced as WASIO_WAKER_FD=N); SIGUSR1 to wasio-run
+                            writes a wake byte to it (docs/wakeup.md)
   --cache-dir DIR           compiled-module cache (default $WASIO_CACHE_DIR, else
                             $XDG_CACHE_HOME/wasio, else ~/.cache/wasio)
   --compile-only            translate and compile MODULE into the cache, then exit 0

@@ -15,6 +15,7 @@ struct command_line {
   std::vector<std::string> env;                 // "NAME=VALUE", the guest's whole environment
   testbed::profile semantics = testbed::profile::strict;
   bool trace = false;
+  bool waker = false;  // --waker: a host wake channel (host_wake_channel.hpp)
   bool compile_only = false;
   bool help = false;
   bool version = false;

@@ -1,5 +1,6 @@
 // wasio-run: runs a WASI preview1 command module through wasm2c on the wasio host testbed.
 #include <csignal>
+#include <unistd.h>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -8,6 +9,7 @@
 
 #include "command_line.hpp"
 #include "guest_runner.hpp"
+#include "host_wake_channel.hpp"
 #include "module_cache.hpp"
 #include "wasio/testbed/host.hpp"
 #include "wasio/testbed/wasm2c/imports.hpp"
@@ -85,6 +87,7 @@ int main(int argc, char** argv) {
   config.args.insert(config.args.end(), cl.args.begin(), cl.args.end());
   config.env = cl.env;
   config.listeners = cl.listeners;
+  if (cl.waker) config.env.push_back("WASIO_WAKER_FD=" + std::to_string(run::waker_guest_fd(cl.listeners.size())));
   if (cl.trace) config.trace = stderr;
   auto created = testbed::host::create(std::move(config));
   if (!created) {
@@ -95,12 +98,27 @@ int main(int argc, char** argv) {
   for (const testbed::bound_listener& l : host->listeners())
     std::fprintf(stderr, "wasio-run: listening on %s:%u (fd %u)\n", printable_address(l.address).c_str(),
                  static_cast<unsigned>(l.port), static_cast<unsigned>(l.fd));
+  std::unique_ptr<run::host_wake_channel> waker;
+  if (cl.waker) {
+    auto channel = run::host_wake_channel::create(*host);
+    if (!channel) return complain(std::string("cannot open the wake channel: ") + std::string(message(channel.error())), exit_cannot_run);
+    waker = std::move(*channel);
+    if (waker->guest_fd() != run::waker_guest_fd(cl.listeners.size()))
+      return complain("the wake channel did not get the fd announced in WASIO_WAKER_FD (host bug)", exit_cannot_run);
+    run::host_wake_channel::wake_on_sigusr1(waker.get());
+    std::fprintf(stderr, "wasio-run: waker on fd %u (SIGUSR1 to pid %ld wakes the guest)\n",
+                 static_cast<unsigned>(waker->guest_fd()), static_cast<long>(::getpid()));
+  }
   std::fflush(stderr);
 
   // A guest writing to a closed pipe gets errc::pipe from fd_write, as on wasmtime, instead of
   // the whole process dying of SIGPIPE.
   std::signal(SIGPIPE, SIG_IGN);
   run::run_outcome outcome = run::run_guest(compiled.shared_object, *host);
+  if (waker) {
+    run::host_wake_channel::wake_on_sigusr1(nullptr);
+    waker.reset();
+  }
   host.reset();  // closes every guest fd and listener before the process reports
   switch (outcome.how) {
     case run::run_outcome::ending::returned: return 0;

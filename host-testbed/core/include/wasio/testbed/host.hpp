@@ -81,6 +81,12 @@ class host {
   const std::vector<std::string>& env() const;
   /// Number of guest fds open now, stdio included (tests check nothing leaks).
   std::size_t open_fd_count() const;
+  /// Hands the guest a connected stream socket the embedder made (e.g. one end of socketpair(2)
+  /// for wasio-run --waker) as the next guest fd, a socket_stream, non-blocking for the guest. The
+  /// host owns `native_fd` from then on, even when this fails (it is closed). Guest thread only, or
+  /// before the guest runs.
+  /// Errors: notsock (not a socket), inval (not a stream socket), badf (not an open descriptor).
+  result<abi::fd> adopt_stream(int native_fd);
 
   // --- Events and sockets.
   /// `out` has room for in.size() events. Never spins: a blocked call costs no CPU (it sleeps in

@@ -1,0 +1,178 @@
+// wasio::wake::wake_channel: fds outside wakers make readable, drained on every event.
+
+#include "wasio/io/wake/wake_channel.hpp"
+
+#include <array>
+#include <charconv>
+#include <string_view>
+#include <utility>
+
+namespace wasio::wake {
+
+namespace {
+
+result<std::optional<std::string_view>> find_variable(std::vector<char*>& pointers, std::vector<char>& buffer,
+                                                      std::string_view name) {
+  auto sizes = sys::environ_sizes_get();
+  if (!sizes) return fail(sizes.error());
+  if (sizes->count == 0) return std::optional<std::string_view>();
+  pointers.resize(sizes->count);
+  buffer.resize(sizes->buffer_size);
+  if (auto r = sys::environ_get(pointers.data(), buffer.data()); !r) return fail(r.error());
+  for (const char* entry : pointers) {
+    const std::string_view text(entry);
+    if (text.size() > name.size() && text.starts_with(name) && text[name.size()] == '=')
+      return std::optional<std::string_view>(text.substr(name.size() + 1));
+  }
+  return std::optional<std::string_view>();
+}
+
+}  // namespace
+
+result<std::optional<sys::fd_t>> host_channel_fd() {
+  std::vector<char*> pointers;
+  std::vector<char> buffer;
+  auto value = find_variable(pointers, buffer, waker_fd_variable);
+  if (!value) return fail(value.error());
+  if (!*value) return std::optional<sys::fd_t>();
+  const std::string_view text = **value;
+  sys::fd_t fd = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), fd);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return fail(errc::inval);
+  return std::optional<sys::fd_t>(fd);
+}
+
+wake_channel wake_channel::from_stream(sys::fd_t fd) { return wake_channel(fd, false); }
+wake_channel wake_channel::from_listener(sys::fd_t fd) { return wake_channel(fd, true); }
+
+wake_channel::wake_channel(wake_channel&& other) noexcept
+    : main_(std::move(other.main_)),
+      listener_(other.listener_),
+      closed_(std::exchange(other.closed_, true)),
+      watched_(std::exchange(other.watched_, nullptr)),
+      connections_(std::move(other.connections_)) {
+  other.connections_.clear();
+}
+
+wake_channel& wake_channel::operator=(wake_channel&& other) noexcept {
+  if (this != &other) {
+    release();
+    main_ = std::move(other.main_);
+    listener_ = other.listener_;
+    closed_ = std::exchange(other.closed_, true);
+    watched_ = std::exchange(other.watched_, nullptr);
+    connections_ = std::move(other.connections_);
+    other.connections_.clear();
+  }
+  return *this;
+}
+
+wake_channel::~wake_channel() { release(); }
+
+void wake_channel::release() {
+  unwatch();
+  while (!connections_.empty()) close_connection(connections_.size() - 1);
+  // A moved-from channel's source has no fd worth closing: closed_ was set by the move.
+  if (!listener_ && !closed_) (void)sys::fd_close(main_.raw_fd());
+  closed_ = true;
+}
+
+result<void> wake_channel::watch(registry& r) {
+  if (watched_ != nullptr) unwatch();
+  if (!closed_) {
+    if (auto tok = r.register_source(main_, interest::readable); !tok) return fail(tok.error());
+  }
+  for (source& c : connections_)
+    if (auto tok = r.register_source(c, interest::readable); !tok) return fail(tok.error());
+  watched_ = &r;
+  return {};
+}
+
+void wake_channel::unwatch() {
+  if (watched_ == nullptr) return;
+  if (main_.is_registered()) (void)watched_->deregister(main_);
+  for (source& c : connections_)
+    if (c.is_registered()) (void)watched_->deregister(c);
+  watched_ = nullptr;
+}
+
+bool wake_channel::owns(wasio::token tok) const {
+  if (!tok.is_valid()) return false;
+  if (main_.is_registered() && main_.registration() == tok) return true;
+  for (const source& c : connections_)
+    if (c.is_registered() && c.registration() == tok) return true;
+  return false;
+}
+
+result<std::size_t> wake_channel::drain_stream(source& s, bool& ended) {
+  std::array<std::byte, 256> bytes;
+  const sys::buffer into{bytes.data(), bytes.size()};
+  std::size_t total = 0;
+  ended = false;
+  for (;;) {
+    auto n = sys::fd_read(s.raw_fd(), std::span(&into, 1));
+    if (!n && n.error() == errc::again) return total;
+    if (!n) {
+      ended = true;
+      return total > 0 ? result<std::size_t>(total) : fail(n.error());
+    }
+    if (*n == 0) {  // the far end is gone: no wake can come through it again
+      ended = true;
+      return total;
+    }
+    total += *n;
+  }
+}
+
+void wake_channel::close_connection(std::size_t index) {
+  source& c = connections_[index];
+  if (c.is_registered() && watched_ != nullptr) (void)watched_->deregister(c);
+  (void)sys::fd_close(c.raw_fd());
+  if (index + 1 != connections_.size()) connections_[index] = std::move(connections_.back());
+  connections_.pop_back();
+}
+
+result<std::size_t> wake_channel::drain() {
+  if (!listener_) {
+    if (closed_) return fail(errc::pipe);
+    bool ended = false;
+    auto n = drain_stream(main_, ended);
+    if (ended) {
+      unwatch();
+      (void)sys::fd_close(main_.raw_fd());
+      closed_ = true;
+      // The last wakes before the end still count; the next drain reports the end.
+      if (n && *n == 0) return fail(errc::pipe);
+    }
+    return n;
+  }
+
+  // Accept every waker that is waiting; a failure here is the listener's own and is reported.
+  for (;;) {
+    auto accepted = sys::sock_accept(main_.raw_fd(), abi::fdflag_nonblock);
+    if (!accepted && (accepted.error() == errc::again || accepted.error() == errc::connaborted)) {
+      if (accepted.error() == errc::again) break;
+      continue;  // the waker gave up before we accepted it
+    }
+    if (!accepted) return fail(accepted.error());
+    connections_.emplace_back(*accepted);
+    if (watched_ != nullptr) {
+      if (auto tok = watched_->register_source(connections_.back(), interest::readable); !tok) {
+        close_connection(connections_.size() - 1);
+        return fail(tok.error());
+      }
+    }
+  }
+  // Every connection is read until again: level-triggered, so a skipped one would fire again at once.
+  std::size_t total = 0;
+  for (std::size_t i = connections_.size(); i-- > 0;) {
+    bool ended = false;
+    auto n = drain_stream(connections_[i], ended);
+    if (n) total += *n;
+    // Whatever ended this waker (a close, a reset, a bad peer) ends only its connection.
+    if (ended) close_connection(i);
+  }
+  return total;
+}
+
+}  // namespace wasio::wake

@@ -1,0 +1,68 @@
+#include "host_wake_channel.hpp"
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+
+namespace wasio::run {
+
+namespace {
+
+std::atomic<host_wake_channel*> sigusr1_channel{nullptr};
+
+extern "C" void on_sigusr1(int) {
+  if (host_wake_channel* channel = sigusr1_channel.load(std::memory_order_acquire)) channel->wake();
+}
+
+errc from_socket_errno(int e) {
+  switch (e) {
+    case EMFILE: return errc::mfile;
+    case ENFILE: return errc::nfile;
+    case ENOMEM: case ENOBUFS: return errc::nomem;
+    default: return errc::io;
+  }
+}
+
+}  // namespace
+
+result<std::unique_ptr<host_wake_channel>> host_wake_channel::create(testbed::host& h) {
+  int pair[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, pair) != 0)
+    return fail(from_socket_errno(errno));
+  auto adopted = h.adopt_stream(pair[1]);  // the host owns pair[1] now, also on failure
+  if (!adopted) {
+    ::close(pair[0]);
+    return fail(adopted.error());
+  }
+  return std::unique_ptr<host_wake_channel>(new host_wake_channel(pair[0], *adopted));
+}
+
+host_wake_channel::~host_wake_channel() {
+  host_wake_channel* self = this;
+  sigusr1_channel.compare_exchange_strong(self, nullptr);
+  ::close(host_end_);
+}
+
+void host_wake_channel::wake() const {
+  const int saved = errno;
+  const char byte = 1;
+  ssize_t n;
+  do n = ::send(host_end_, &byte, 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+  while (n < 0 && errno == EINTR);
+  if (n == 1) sent_.fetch_add(1, std::memory_order_relaxed);
+  errno = saved;
+}
+
+void host_wake_channel::wake_on_sigusr1(host_wake_channel* channel) {
+  sigusr1_channel.store(channel, std::memory_order_release);
+  struct sigaction action {};
+  action.sa_handler = channel != nullptr ? on_sigusr1 : SIG_DFL;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;
+  ::sigaction(SIGUSR1, &action, nullptr);
+}
+
+}  // namespace wasio::run
