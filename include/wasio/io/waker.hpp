@@ -80,7 +80,8 @@ class waker {
 
   /// Makes the next (or the current, blocked) poll report an event for token(). Any thread.
   result<void> wake();
-  wasio::token token() const { return state_->tok; }
+  /// An invalid token for a moved-from waker.
+  wasio::token token() const { return state_ ? state_->tok : wasio::token(); }
 
  private:
   explicit waker(std::unique_ptr<detail::waker_state> state) : state_(std::move(state)) {}
