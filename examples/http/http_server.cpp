@@ -1,0 +1,197 @@
+#include "http_server.hpp"
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <span>
+#include <string_view>
+
+#include "wasio/rt/clock.hpp"
+#include "wasio/rt/time.hpp"
+#include "wasio/sys/sys.hpp"
+
+namespace http {
+namespace {
+
+using namespace std::chrono_literals;
+using wasio::errc;
+namespace rt = wasio::rt;
+
+constexpr std::size_t read_buffer_size = 16 * 1024;
+// Lingering after an error response: long enough for a request in flight to arrive, short enough
+// that a client that never closes costs little.
+constexpr rt::clock::duration linger_time = 1s;
+constexpr std::size_t linger_max_bytes = 4u << 20;
+// Refusals (503) in progress at once; past this a client over the limit is closed without a word.
+constexpr std::size_t max_refusing = 64;
+// After running out of descriptors, accepting pauses this long so closing connections can free some.
+constexpr rt::clock::duration descriptor_pause = 50ms;
+
+void report(const char* what, errc code) {
+  const std::string_view text = wasio::message(code);
+  std::fprintf(stderr, "http: %s: %.*s\n", what, static_cast<int>(text.size()), text.data());
+}
+
+bool out_of_descriptors(errc code) {
+  return code == errc::mfile || code == errc::nfile || code == errc::nobufs || code == errc::nomem;
+}
+
+std::span<const std::byte> bytes_of(std::string_view text) {
+  return std::as_bytes(std::span(text.data(), text.size()));
+}
+
+}  // namespace
+
+http_server::http_server(rt::runtime& rt, server_config config) : rt_(rt), config_(config) { update_date(); }
+
+void http_server::start(std::vector<rt::tcp_listener>& listeners) {
+  for (rt::tcp_listener& listener : listeners) rt_.spawn(accept_loop(listener));
+  rt_.spawn(keep_date_current());
+}
+
+void http_server::update_date() {
+  // Without a wall clock the Date stays at its last value: wrong by seconds, never missing.
+  if (auto now = wasio::sys::clock_time_get(wasio::abi::clockid::realtime, 1'000'000'000); now)
+    date_.update(static_cast<std::int64_t>(*now / 1'000'000'000));
+}
+
+wasio::task<void> http_server::keep_date_current() {
+  for (;;) {
+    update_date();
+    // Wake just after the next wall-clock second so the header changes when the second does.
+    auto now = wasio::sys::clock_time_get(wasio::abi::clockid::realtime, 1'000'000);
+    const std::uint64_t into_second = now ? *now % 1'000'000'000 : 0;
+    const auto wait = std::chrono::nanoseconds(1'000'000'000 - into_second) + 1ms;
+    if (!co_await rt::sleep_for(wait)) co_return;  // canceled: the runtime is stopping
+  }
+}
+
+wasio::task<void> http_server::accept_loop(rt::tcp_listener& listener) {
+  for (;;) {
+    auto accepted = co_await listener.accept();
+    if (!accepted) {
+      const errc code = accepted.error();
+      if (code == errc::connaborted || code == errc::intr) continue;  // that client gave up; others wait
+      if (out_of_descriptors(code)) {
+        report("accept paused", code);
+        if (!co_await rt::sleep_for(descriptor_pause)) co_return;
+        continue;
+      }
+      if (code != errc::canceled) report("accept failed, listener stops", code);
+      co_return;
+    }
+    if (stats_.connections_open >= config_.max_connections) {
+      stats_.count(error_kind::over_capacity);
+      if (refusing_ < max_refusing) rt_.spawn(refuse(std::move(*accepted)));
+      continue;  // past max_refusing the stream is destroyed here: closed without a word
+    }
+    rt_.spawn(serve(std::move(*accepted)));
+  }
+}
+
+wasio::task<bool> http_server::write_out(rt::tcp_stream& stream, std::string& output) {
+  // Usually the socket takes it all at once: try that without arming a timer.
+  auto first = stream.socket().write(bytes_of(output));
+  if (!first && first.error() != errc::again) {
+    output.clear();
+    co_return false;
+  }
+  const std::size_t sent = first ? *first : 0;
+  bool ok = true;
+  if (sent < output.size()) {
+    auto rest = co_await rt::with_timeout(config_.idle_timeout,
+                                          stream.write_all(bytes_of(std::string_view(output).substr(sent))));
+    ok = static_cast<bool>(rest);
+  }
+  output.clear();
+  co_return ok;
+}
+
+wasio::task<void> http_server::linger(rt::tcp_stream& stream) {
+  // A peer that already reset makes shutdown fail; then there is nothing left to wait for.
+  if (!stream.shutdown(wasio::net::shutdown_how::write)) co_return;
+  std::array<std::byte, 4096> sink;
+  const rt::clock::time_point until = rt::clock::now() + linger_time;
+  std::size_t discarded = 0;
+  while (discarded < linger_max_bytes) {
+    const rt::clock::duration left = until - rt::clock::now();
+    if (left <= rt::clock::duration::zero()) break;
+    auto got = co_await rt::with_timeout(left, stream.read(sink));
+    if (!got || *got == 0) break;
+    discarded += *got;
+  }
+}
+
+wasio::task<void> http_server::refuse(rt::tcp_stream stream) {
+  ++refusing_;
+  std::string output;
+  append_response(output, response{status::service_unavailable, "text/plain", "Service Unavailable\n", {}},
+                  date_.value(), framing{.close = true});
+  if (co_await write_out(stream, output)) co_await linger(stream);
+  --refusing_;
+}
+
+wasio::task<void> http_server::serve(rt::tcp_stream stream) {
+  ++stats_.connections_open;
+  ++stats_.connections_total;
+  http_connection connection(context_);
+  std::vector<char> input(read_buffer_size);
+  std::string_view unfed;  // input the connection declined for now (back-pressure); points into `input`
+  std::uint64_t requests_seen = 0;
+  rt::clock::time_point head_deadline{};
+  bool healthy = true;       // no read or write failed
+  bool stopped = false;      // the runtime canceled us: not the peer's fault
+  bool peer_finished = false;
+  bool silent_close = false;  // closed for idleness: nothing to say, nothing to wait for
+
+  for (;;) {
+    const bool answered = !connection.output().empty();
+    if (answered && !co_await write_out(stream, connection.output())) {
+      healthy = false;
+      break;
+    }
+    if (connection.phase() == connection_phase::closing) break;
+    if (!unfed.empty()) {
+      unfed.remove_prefix(connection.feed(unfed));
+    } else {
+      rt::clock::duration wait = config_.idle_timeout;
+      if (connection.phase() == connection_phase::head) wait = head_deadline - rt::clock::now();
+      if (wait <= rt::clock::duration::zero()) {
+        connection.on_timeout();
+        continue;
+      }
+      // A client that just got its answer needs a moment to send the next request: letting the
+      // other connections run first makes the read below find it rather than park.
+      if (answered) co_await rt::yield();
+      const std::span<std::byte> into = std::as_writable_bytes(std::span(input));
+      auto got = co_await rt::with_timeout(wait, stream.read(into));
+      if (!got) {
+        if (got.error() == errc::timedout) {
+          silent_close = connection.phase() == connection_phase::idle;
+          connection.on_timeout();
+          continue;
+        }
+        stopped = got.error() == errc::canceled;
+        healthy = false;
+        break;
+      }
+      if (*got == 0) {
+        peer_finished = true;
+        connection.on_peer_closed();
+        continue;
+      }
+      const std::string_view received(input.data(), *got);
+      unfed = received.substr(connection.feed(received));
+    }
+    if (connection.request_count() != requests_seen) {
+      requests_seen = connection.request_count();
+      head_deadline = rt::clock::now() + config_.head_timeout;
+    }
+  }
+  if (!healthy && !stopped) stats_.count(error_kind::io);
+  if (healthy && !peer_finished && !silent_close) co_await linger(stream);
+  --stats_.connections_open;
+}
+
+}  // namespace http

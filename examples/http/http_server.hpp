@@ -1,0 +1,66 @@
+#pragma once
+/// http_server: the HTTP example's I/O on the coroutine runtime. One accept loop per listener, one
+/// task per connection driving an http_connection, and one task keeping the Date header current.
+///
+/// Per connection: read what is there, feed it, write every response it produced in one write (so
+/// a pipelined burst is answered in few writes), repeat. Deadlines (server_config):
+/// - head_timeout runs from the first byte of each request head: a head that takes longer gets 408
+///   and a close (slowloris);
+/// - idle_timeout bounds each wait for bytes between requests (a silent close) and inside a body (408),
+///   and each wait for the peer to take a response (a close: it stopped reading).
+/// Connection limit: a client beyond max_connections is accepted, answered 503 with
+/// `Connection: close`, and closed; it is never left waiting in the backlog.
+/// Closing after an error response: the server shuts its sending side down and reads (discarding)
+/// for up to a second, so a client still sending its request sees the response rather than a reset.
+///
+/// Errors: accept failures other than running out of descriptors (which pause accepting for a moment)
+/// or a client giving up end that listener's loop with a message; read and write failures end only
+/// their connection and count as errors.io.
+/// Notes: single-threaded like the runtime; the server must outlive runtime::run.
+
+#include <cstddef>
+#include <vector>
+
+#include "http_connection.hpp"
+#include "http_date.hpp"
+#include "server_config.hpp"
+#include "server_stats.hpp"
+#include "wasio/rt/runtime.hpp"
+#include "wasio/rt/tcp_listener.hpp"
+#include "wasio/rt/tcp_stream.hpp"
+#include "wasio/rt/task.hpp"
+
+namespace http {
+
+class http_server {
+ public:
+  http_server(wasio::rt::runtime& rt, server_config config);
+  http_server(const http_server&) = delete;
+  http_server& operator=(const http_server&) = delete;
+
+  /// Spawns an accept loop for each listener (which must outlive the runtime's run) and the Date task.
+  void start(std::vector<wasio::rt::tcp_listener>& listeners);
+
+  const server_config& config() const { return config_; }
+  const server_stats& stats() const { return stats_; }
+
+ private:
+  wasio::task<void> accept_loop(wasio::rt::tcp_listener& listener);
+  wasio::task<void> serve(wasio::rt::tcp_stream stream);
+  wasio::task<void> refuse(wasio::rt::tcp_stream stream);
+  wasio::task<void> keep_date_current();
+  /// Writes all of `output` and clears it; false when the peer failed or stopped taking it.
+  wasio::task<bool> write_out(wasio::rt::tcp_stream& stream, std::string& output);
+  /// Shuts down sending, then reads and discards until the peer closes or a short grace ends.
+  wasio::task<void> linger(wasio::rt::tcp_stream& stream);
+  void update_date();
+
+  wasio::rt::runtime& rt_;
+  server_config config_;
+  server_stats stats_;
+  http_date date_;
+  server_context context_{config_, stats_, date_};
+  std::size_t refusing_ = 0;
+};
+
+}  // namespace http
