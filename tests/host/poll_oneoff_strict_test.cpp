@@ -282,5 +282,53 @@ TEST(PollOneoff, ASubscriptionOnAClosedFdGetsBadf) {
   EXPECT_EQ(outcome.events[0].error, static_cast<std::uint16_t>(errc::badf));
 }
 
+TEST(PollOneoff, AnOutputArrayShorterThanTheInputIsInval) {
+  harness t;
+  std::vector<abi::subscription> in = {clock_subscription(1, monotonic, 0), clock_subscription(2, monotonic, 0)};
+  abi::event out[1];
+  std::uint32_t count = 7;
+  EXPECT_EQ(t.h().poll_oneoff(in, out, count), errc::inval);
+  EXPECT_EQ(count, 0u);
+}
+
+TEST(PollOneoff, StrictAbsoluteCputimeDeadlineInThePastFiresAtOnce) {
+  harness t;
+  auto outcome = poll(t.h(), {clock_subscription(3, abi::clockid::process_cputime, 1, abi::subscription_clock_abstime)});
+  ASSERT_EQ(outcome.events.size(), 1u);
+  EXPECT_EQ(outcome.events[0].user, 3u);
+}
+
+TEST(PollOneoff, SeesDataThatCameWithTheConnectionBeforeTheAccept) {
+  harness t;
+  int client = t.connect_client();
+  test::client_send(client, "early");
+  abi::fd fd = t.accept();
+  auto outcome = poll(t.h(), {read_subscription(1, fd), test::safety_clock()});
+  ASSERT_EQ(outcome.events.size(), 1u);
+  EXPECT_EQ(outcome.events[0].user, 1u);
+  EXPECT_EQ(outcome.events[0].fd_readwrite.nbytes, 5u);
+  EXPECT_EQ(t.h().fd_close(fd), errc::success);
+}
+
+TEST(PollOneoff, StrictReportsOnlyTheReadyOnesAmongManySockets) {
+  harness t;
+  std::vector<std::pair<int, abi::fd>> pairs;
+  for (int i = 0; i < 50; ++i) pairs.push_back(t.connected_pair());
+  test::client_send(pairs[7].first, "a");
+  test::client_send(pairs[42].first, "bb");
+  std::vector<abi::subscription> subscriptions;
+  for (std::size_t i = 0; i < pairs.size(); ++i) subscriptions.push_back(read_subscription(i, pairs[i].second));
+  // The second byte may still be on its way: poll until both have been seen.
+  std::vector<abi::userdata> seen;
+  while (seen.size() < 2) {
+    auto outcome = poll(t.h(), subscriptions);
+    ASSERT_EQ(outcome.result, errc::success);
+    seen.clear();
+    for (const abi::event& e : outcome.events) seen.push_back(e.user);
+  }
+  EXPECT_EQ(seen, (std::vector<abi::userdata>{7, 42}));
+  for (auto& [client, fd] : pairs) EXPECT_EQ(t.h().fd_close(fd), errc::success);
+}
+
 }  // namespace
 }  // namespace wasio::testbed
