@@ -14,14 +14,15 @@ bool would_block_now(const auto& r) { return !r && r.error() == errc::again; }
 }  // namespace
 
 result<tcp_stream> tcp_stream::adopt(runtime& rt, net::tcp_stream socket) {
-  auto tok = rt.registry().register_source(socket, interest::readable | interest::writable, trigger::edge);
+  auto tok = rt.registry().register_source(socket, interest::readable, trigger::edge);
   if (!tok) return fail(tok.error());
   tcp_stream s(rt, std::move(socket));
   rt.attach_io(*tok, &s.io_);
   return s;
 }
 
-tcp_stream::tcp_stream(tcp_stream&& other) noexcept : rt_(other.rt_), socket_(std::move(other.socket_)) {
+tcp_stream::tcp_stream(tcp_stream&& other) noexcept
+    : rt_(other.rt_), socket_(std::move(other.socket_)), watching_writes_(other.watching_writes_) {
   if (!other.io_.idle()) {
     std::fprintf(stderr, "wasio: rt::tcp_stream moved while an await is parked on it\n");
     std::abort();
@@ -38,6 +39,7 @@ tcp_stream& tcp_stream::operator=(tcp_stream&& other) noexcept {
     release();
     rt_ = other.rt_;
     socket_ = std::move(other.socket_);
+    watching_writes_ = other.watching_writes_;
     if (socket_.is_registered()) rt_->attach_io(socket_.registration(), &io_);
   }
   return *this;
@@ -57,6 +59,13 @@ result<void> tcp_stream::close() {
   rt_->abandon_io(io_, errc::badf);
   rt_->detach_io(socket_.registration());
   return socket_.close();
+}
+
+void tcp_stream::watch_writes() {
+  if (watching_writes_ || !socket_.is_registered()) return;
+  // Edge mode re-arms every wanted direction: at worst one spurious read event follows.
+  if (rt_->registry().reregister(socket_, interest::readable | interest::writable, trigger::edge))
+    watching_writes_ = true;
 }
 
 bool tcp_stream::read_awaiter::attempt_once(detail::io_waiter& w) {
@@ -120,14 +129,19 @@ bool tcp_stream::read_until_awaiter::attempt_once(detail::io_waiter& w) {
 bool tcp_stream::write_awaiter::attempt_once(detail::io_waiter& w) {
   auto& self = static_cast<write_awaiter&>(w);
   self.outcome_ = self.stream_->socket_.write(self.from_);
-  return !would_block_now(self.outcome_);
+  if (!would_block_now(self.outcome_)) return true;
+  self.stream_->watch_writes();
+  return false;
 }
 
 bool tcp_stream::write_all_awaiter::attempt_once(detail::io_waiter& w) {
   auto& self = static_cast<write_all_awaiter&>(w);
   while (self.sent_ < self.from_.size()) {
     auto n = self.stream_->socket_.write(self.from_.subspan(self.sent_));
-    if (would_block_now(n)) return false;
+    if (would_block_now(n)) {
+      self.stream_->watch_writes();
+      return false;
+    }
     if (!n) {
       self.outcome_ = fail(n.error());
       return true;

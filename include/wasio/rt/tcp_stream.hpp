@@ -1,7 +1,9 @@
 #pragma once
 /// wasio::rt::tcp_stream: a connected socket whose operations are awaited.
 ///
-/// Wraps a net::tcp_stream registered once with the runtime, edge-triggered, for both directions.
+/// Wraps a net::tcp_stream registered once with the runtime, edge-triggered: readable from the
+/// start, writable added the first time a write would block (most connections never fill their
+/// send buffer, and an idle one then holds a single subscription).
 /// Every operation tries the syscall first; only on would_block does it park until the
 /// registration's next readiness event, then tries again (readiness is a hint). would_block never
 /// reaches the caller. End of stream is a read of zero bytes.
@@ -40,7 +42,7 @@ namespace wasio::rt {
 
 class tcp_stream {
  public:
-  /// Registers `socket` with `rt` (edge, both directions). Errors: nomem; inval if already registered.
+  /// Registers `socket` with `rt` (edge, readable). Errors: nomem; inval if already registered.
   static result<tcp_stream> adopt(runtime& rt, net::tcp_stream socket);
   tcp_stream(tcp_stream&& other) noexcept;
   tcp_stream& operator=(tcp_stream&& other) noexcept;
@@ -157,10 +159,13 @@ class tcp_stream {
  private:
   tcp_stream(runtime& rt, net::tcp_stream socket) : rt_(&rt), socket_(std::move(socket)) {}
   void release();
+  /// After a write saw would_block: makes sure the registration watches the write side.
+  void watch_writes();
 
   runtime* rt_;
   net::tcp_stream socket_;
   detail::io_state io_;
+  bool watching_writes_ = false;
 };
 
 }  // namespace wasio::rt
