@@ -1,0 +1,69 @@
+// wakeup: an event loop that sleeps in poll_oneoff with no timeout and no periodic tick, and is
+// woken by events from outside the guest. The channel is whichever the host offers:
+// - wasio-run --waker: the host wake channel (WASIO_WAKER_FD); `kill -USR1 <wasio-run pid>` wakes it;
+// - otherwise the first pre-opened listener as a control listener: any TCP client that writes a
+//   byte wakes it (`printf w | nc 127.0.0.1 PORT`); natively: WASIO_TCPLISTEN=127.0.0.1:PORT.
+// Each wake is printed; the program exits 0 after --wakes N of them (default 3).
+//
+//   wasio-run --waker build/bin/wakeup.wasm --wakes 2 &   # then kill -USR1 twice
+//   wasio-run --tcplisten 127.0.0.1:7000 build/bin/wakeup.wasm
+
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
+#include <string_view>
+
+#include "wasio/io/poll.hpp"
+#include "wasio/io/wake/wake_channel.hpp"
+#include "wasio/sys/listeners.hpp"
+
+namespace {
+
+int fail(const char* what, wasio::errc e) {
+  std::fprintf(stderr, "wakeup: %s: %s\n", what, std::string(wasio::message(e)).c_str());
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  long wanted = 3;
+  for (int i = 1; i + 1 < argc; ++i)
+    if (std::string_view(argv[i]) == "--wakes") wanted = std::strtol(argv[i + 1], nullptr, 10);
+
+  wasio::poll poll;
+  wasio::events events;
+  auto fd = wasio::wake::host_channel_fd();  // WASIO_WAKER_FD, nullopt if unset
+  if (!fd) return fail("WASIO_WAKER_FD", fd.error());
+  std::optional<wasio::wake::wake_channel> channel;
+  if (*fd) {
+    channel = wasio::wake::wake_channel::from_stream(**fd);
+    std::printf("wakeup: waiting on the host wake channel (fd %u)\n", static_cast<unsigned>(**fd));
+  } else {
+    auto listeners = wasio::sys::find_listeners();
+    if (!listeners || listeners->empty()) {
+      std::fprintf(stderr, "wakeup: no wake channel: run with wasio-run --waker, or pre-open a listener\n");
+      return 2;
+    }
+    channel = wasio::wake::wake_channel::from_listener(listeners->front());
+    std::printf("wakeup: waiting on the control listener (fd %u)\n", static_cast<unsigned>(listeners->front()));
+  }
+  std::fflush(stdout);
+  if (auto r = channel->watch(poll.registry()); !r) return fail("watch", r.error());
+
+  long woken = 0;
+  while (woken < wanted) {
+    if (auto r = poll.wait(events, std::nullopt); !r) return fail("wait", r.error());  // no timeout: no CPU
+    for (const wasio::event& ev : events) {
+      if (!channel->owns(ev.token())) continue;
+      auto n = channel->drain();
+      if (!n) return fail("the wake channel ended", n.error());
+      if (*n == 0) continue;  // a waker connected, or a spurious event: readiness is a hint
+      ++woken;
+      std::printf("wakeup: woken (%ld of %ld, %zu wake byte%s)\n", woken, wanted, *n, *n == 1 ? "" : "s");
+      std::fflush(stdout);
+    }
+  }
+  channel->unwatch();
+  return 0;
+}

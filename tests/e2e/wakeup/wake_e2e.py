@@ -1,0 +1,152 @@
+#!/usr/bin/env python3
+"""Wakes a wake_guest.wasm blocked in poll_oneoff, under wasio-run, with one strategy.
+
+  wake_e2e.py --wasio-run PATH --module wake_guest.wasm --mode MODE [--profile P]
+
+MODE: host (wasio-run --waker, SIGUSR1), control (a second listener, a TCP waker writes a byte),
+control-hostile (wakers that close or reset first, then a good one), timed (host channel checked
+every 20 ms tick), same-thread, idle (host channel with --trace: no poll_oneoff returns during an
+idle second, then one wake). Exit 0 and "N passed, 0 failed" when the guest woke as it should.
+"""
+import argparse
+import os
+import re
+import select
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+
+GRACE = 0.3  # how long the guest must stay blocked before the wake (it has nothing that could end it)
+
+
+class Guest:
+    def __init__(self, command):
+        self.proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.out = b""
+        self.err = b""
+
+    def pump(self, seconds):
+        deadline = time.monotonic() + seconds
+        streams = [self.proc.stdout, self.proc.stderr]
+        while streams:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            ready, _, _ = select.select(streams, [], [], left)
+            for s in ready:
+                data = os.read(s.fileno(), 65536)
+                if not data:
+                    streams.remove(s)
+                elif s is self.proc.stdout:
+                    self.out += data
+                else:
+                    self.err += data
+            if not ready:
+                return
+
+    def wait_for(self, pattern, stream, seconds=60):
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            text = (self.out if stream == "out" else self.err).decode(errors="replace")
+            m = re.search(pattern, text)
+            if m:
+                return m
+            if self.proc.poll() is not None:
+                self.pump(0.1)
+                text = (self.out if stream == "out" else self.err).decode(errors="replace")
+                return re.search(pattern, text)
+            self.pump(0.05)
+        return None
+
+    def finish(self, seconds=30):
+        try:
+            self.proc.wait(timeout=seconds)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.pump(0.2)
+        return self.proc.returncode
+
+    def cpu_seconds(self):
+        with open(f"/proc/{self.proc.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--wasio-run", required=True)
+    ap.add_argument("--module", required=True)
+    ap.add_argument("--mode", required=True)
+    ap.add_argument("--profile", default="strict")
+    args = ap.parse_args()
+
+    mode = args.mode
+    base = [args.wasio_run, "--profile", args.profile]
+    guest_args = {"host": ["host"], "idle": ["host"], "timed": ["timed", "20"], "same-thread": ["same-thread"],
+                  "control": ["control"], "control-hostile": ["control"]}[mode]
+    flags = {"host": ["--waker"], "idle": ["--waker", "--trace"], "timed": ["--waker"], "same-thread": [],
+             "control": ["--tcplisten", "127.0.0.1:0"], "control-hostile": ["--tcplisten", "127.0.0.1:0"]}[mode]
+    guest = Guest(base + flags + [args.module] + guest_args)
+    failures = []
+
+    def check(ok, what):
+        print(("ok: " if ok else "FAILED: ") + what)
+        if not ok:
+            failures.append(what)
+
+    port = None
+    if mode.startswith("control"):
+        m = guest.wait_for(r"listening on 127\.0\.0\.1:(\d+)", "err")
+        check(m is not None, "wasio-run announces the control listener")
+        port = int(m.group(1)) if m else None
+    check(guest.wait_for(r"wake_guest: blocked", "out") is not None, "the guest reaches its wait")
+
+    if mode != "same-thread":
+        guest.pump(GRACE)
+        check(guest.proc.poll() is None and b"woken" not in guest.out,
+              "the guest stays blocked while nothing wakes it")
+    if mode == "idle":
+        cpu_before = guest.cpu_seconds()
+        polls_before = guest.err.count(b"poll_oneoff(")
+        guest.pump(1.0)
+        cpu = guest.cpu_seconds() - cpu_before
+        polls_idle = guest.err.count(b"poll_oneoff(") - polls_before
+        print(f"idle second: {polls_idle} poll_oneoff returns, {cpu * 1000:.0f} ms CPU of wasio-run")
+        check(polls_idle == 0, "no poll_oneoff returns while idle (no periodic wake-ups)")
+
+    if mode in ("host", "idle", "timed"):
+        os.kill(guest.proc.pid, signal.SIGUSR1)
+    elif mode == "control-hostile" and port:
+        quiet = socket.create_connection(("127.0.0.1", port))
+        quiet.close()  # a waker that connects and leaves without a byte
+        rude = socket.create_connection(("127.0.0.1", port))
+        rude.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        rude.close()  # a reset
+        guest.pump(GRACE)
+        check(guest.proc.poll() is None and b"woken" not in guest.out,
+              "wakers that send nothing neither wake nor hurt the guest")
+    if mode.startswith("control") and port:
+        waker = socket.create_connection(("127.0.0.1", port))
+        waker.sendall(b"w")
+    m = guest.wait_for(r"wake_guest: woken polls=(\d+)", "out")
+    check(m is not None, "the wake ends the wait")
+    if mode.startswith("control") and port:
+        waker.close()
+    status = guest.finish()
+    check(status == 0, f"the guest exits 0 (got {status})")
+    if mode == "idle" and m:
+        total = guest.err.count(b"poll_oneoff(")
+        check(total == 1, f"one poll_oneoff in all: the blocked one the wake ended (got {total})")
+    if failures:
+        sys.stdout.write(guest.out.decode(errors="replace"))
+        sys.stdout.write(guest.err.decode(errors="replace")[-4000:])
+    print(f"{len(failures) == 0 and 1 or 0} passed, {len(failures) and 1 or 0} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

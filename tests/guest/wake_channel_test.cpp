@@ -1,0 +1,247 @@
+// wasio::wake::wake_channel: a control listener and a host wake channel end a poll blocked with no
+// timeout, under every profile; hostile wakers and a vanished host end cost nothing but themselves.
+
+#include "wasio/io/wake/wake_channel.hpp"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "readiness_test_support.hpp"
+#include "wasio/io/waker.hpp"
+
+namespace wasio {
+namespace {
+
+using namespace std::chrono_literals;
+using readiness_test::client;
+using readiness_test::readiness_host;
+using testbed::profile;
+
+class WakeChannel : public ::testing::TestWithParam<profile> {};
+
+/// Waits with no timeout until `channel` reports wakes; returns how many polls that took.
+std::size_t wait_until_woken(wasio::poll& poll, wake::wake_channel& channel) {
+  events got;
+  for (std::size_t polls = 1;; ++polls) {
+    auto r = poll.wait(got, std::nullopt);
+    EXPECT_TRUE(r.has_value());
+    if (!r) return polls;
+    // One drain serves the whole batch: a waker connection it closes may still have an event in it.
+    bool for_channel = false;
+    for (const event& ev : got) for_channel = for_channel || channel.owns(ev.token());
+    if (!for_channel) continue;
+    auto n = channel.drain();
+    EXPECT_TRUE(n.has_value()) << name(n.error());
+    if (n && *n > 0) return polls;
+  }
+}
+
+/// A socketpair whose second end the host adopts as a guest fd (what wasio-run --waker does).
+struct adopted_pair {
+  int host_end = -1;
+  sys::fd_t guest_fd = 0;
+  explicit adopted_pair(testbed::host& h) {
+    int pair[2];
+    EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), 0);
+    host_end = pair[0];
+    guest_fd = h.adopt_stream(pair[1]).value();
+  }
+  ~adopted_pair() { close_host_end(); }
+  void wake() const { EXPECT_EQ(::send(host_end, "w", 1, MSG_NOSIGNAL), 1); }
+  void close_host_end() {
+    if (host_end >= 0) ::close(host_end);
+    host_end = -1;
+  }
+};
+
+TEST_P(WakeChannel, AControlListenerWakesAPollBlockedWithNoTimeout) {
+  readiness_host h(GetParam());
+  auto channel = wake::wake_channel::from_listener(h.listener_fd());
+  ASSERT_TRUE(channel.watch(h.registry()));
+  std::thread waker([&] {
+    std::this_thread::sleep_for(20ms);  // lets the poll block first (no assertion rests on it)
+    client c(h.port());
+    ASSERT_TRUE(c.connected());
+    ASSERT_TRUE(c.send_all("w"));
+    c.shutdown_sending();
+    EXPECT_TRUE(c.sees_end_of_stream()) << "the guest closes the waker's connection when it goes";
+  });
+  wait_until_woken(h.poll(), channel);
+  // The waker's FIN ends its connection on a later drain; the level-triggered channel fires for it.
+  events got;
+  while (channel.waker_connections() > 0) {
+    ASSERT_TRUE(h.poll().wait(got, readiness_test::guard));
+    ASSERT_FALSE(got.empty()) << "hang guard";
+    ASSERT_TRUE(channel.drain());
+  }
+  waker.join();
+  channel.unwatch();
+}
+
+TEST_P(WakeChannel, AControlListenerKeepsOneConnectionPerWakerAndCountsEveryByte) {
+  readiness_host h(GetParam());
+  auto channel = wake::wake_channel::from_listener(h.listener_fd());
+  ASSERT_TRUE(channel.watch(h.registry()));
+  client c(h.port());
+  ASSERT_TRUE(c.send_all("abc"));
+  std::size_t bytes = 0;
+  events got;
+  while (bytes < 3) {
+    ASSERT_TRUE(h.poll().wait(got, readiness_test::guard));
+    ASSERT_FALSE(got.empty()) << "hang guard";
+    bytes += channel.drain().value();
+  }
+  EXPECT_EQ(bytes, 3u);
+  EXPECT_EQ(channel.waker_connections(), 1u);
+  ASSERT_TRUE(c.send_all("d"));
+  EXPECT_EQ(wait_until_woken(h.poll(), channel), 1u) << "the same connection wakes again";
+  channel.unwatch();
+}
+
+TEST_P(WakeChannel, WakersThatResetOrLeaveSilentlyAreDroppedWithoutAnError) {
+  readiness_host h(GetParam());
+  auto channel = wake::wake_channel::from_listener(h.listener_fd());
+  ASSERT_TRUE(channel.watch(h.registry()));
+  {
+    client silent(h.port());
+    ASSERT_TRUE(silent.connected());
+  }
+  client rude(h.port());
+  ASSERT_TRUE(rude.connected());
+  rude.reset();
+  client good(h.port());
+  ASSERT_TRUE(good.send_all("w"));
+  wait_until_woken(h.poll(), channel);
+  // Only the good waker may still be open; drains until the two others are gone.
+  events got;
+  const auto deadline = std::chrono::steady_clock::now() + readiness_test::guard;
+  while (channel.waker_connections() > 1 && std::chrono::steady_clock::now() < deadline) {
+    ASSERT_TRUE(h.poll().wait(got, 50ms));
+    ASSERT_TRUE(channel.drain());
+  }
+  EXPECT_EQ(channel.waker_connections(), 1u);
+  channel.unwatch();
+}
+
+TEST_P(WakeChannel, AHostChannelWakesAPollBlockedWithNoTimeout) {
+  readiness_host h(GetParam());
+  adopted_pair pair(h.host());
+  auto channel = wake::wake_channel::from_stream(pair.guest_fd);
+  ASSERT_TRUE(channel.watch(h.registry()));
+  std::thread waker([&] {
+    std::this_thread::sleep_for(20ms);
+    pair.wake();
+  });
+  wait_until_woken(h.poll(), channel);
+  waker.join();
+  channel.unwatch();
+}
+
+TEST_P(WakeChannel, WakesBeforeADrainCoalesce) {
+  readiness_host h(GetParam());
+  adopted_pair pair(h.host());
+  auto channel = wake::wake_channel::from_stream(pair.guest_fd);
+  ASSERT_TRUE(channel.watch(h.registry()));
+  for (int i = 0; i < 5; ++i) pair.wake();
+  events got;
+  std::size_t bytes = 0;
+  while (bytes < 5) {
+    ASSERT_TRUE(h.poll().wait(got, readiness_test::guard));
+    ASSERT_FALSE(got.empty()) << "hang guard";
+    bytes += channel.drain().value();
+  }
+  EXPECT_EQ(bytes, 5u);
+  ASSERT_TRUE(h.poll().wait(got, 0ms));
+  EXPECT_TRUE(got.empty()) << "a drained channel is quiet";
+  channel.unwatch();
+}
+
+TEST_P(WakeChannel, AClosedHostEndIsReportedAsPipeAndStopsBeingPolled) {
+  readiness_host h(GetParam());
+  adopted_pair pair(h.host());
+  auto channel = wake::wake_channel::from_stream(pair.guest_fd);
+  ASSERT_TRUE(channel.watch(h.registry()));
+  pair.close_host_end();
+  events got;
+  ASSERT_TRUE(h.poll().wait(got, readiness_test::guard));
+  ASSERT_EQ(got.size(), 1u);
+  auto n = channel.drain();
+  ASSERT_FALSE(n.has_value());
+  EXPECT_EQ(n.error(), errc::pipe);
+  EXPECT_EQ(h.registry().size(), 0u) << "an ended channel leaves the poll";
+  EXPECT_EQ(channel.drain().error(), errc::pipe);
+}
+
+TEST_P(WakeChannel, AnUnwatchedChannelIsAFlagATimedPollChecksEveryTick) {
+  readiness_host h(GetParam());
+  adopted_pair pair(h.host());
+  auto channel = wake::wake_channel::from_stream(pair.guest_fd);
+  auto ticker = wasio::waker::create(h.registry(), std::make_unique<bounded_wait_wake>(5ms)).value();
+  std::thread waker([&] {
+    std::this_thread::sleep_for(20ms);
+    pair.wake();
+  });
+  events got;
+  std::size_t woke = 0;
+  while (woke == 0) {
+    ASSERT_TRUE(h.poll().wait(got, std::nullopt));  // bounded by the tick, not by the caller
+    woke = channel.drain().value();
+  }
+  waker.join();
+  EXPECT_EQ(woke, 1u);
+}
+
+TEST_P(WakeChannel, HostChannelFdReadsWasioWakerFd) {
+  readiness_host h(GetParam(), 1, {"A=1", "WASIO_WAKER_FD=7"});
+  auto fd = wake::host_channel_fd();
+  ASSERT_TRUE(fd.has_value());
+  ASSERT_TRUE(fd->has_value());
+  EXPECT_EQ(**fd, 7u);
+}
+
+TEST_P(WakeChannel, HostChannelFdIsNulloptWithoutTheVariableAndInvalForGarbage) {
+  {
+    readiness_host h(GetParam(), 1, {"WASIO_WAKER_FDX=1"});
+    EXPECT_FALSE(wake::host_channel_fd().value().has_value());
+  }
+  for (const char* bad : {"WASIO_WAKER_FD=", "WASIO_WAKER_FD=3x", "WASIO_WAKER_FD=-1", "WASIO_WAKER_FD=99999999999"}) {
+    readiness_host h(GetParam(), 1, {bad});
+    auto fd = wake::host_channel_fd();
+    ASSERT_FALSE(fd.has_value()) << bad;
+    EXPECT_EQ(fd.error(), errc::inval) << bad;
+  }
+}
+
+TEST_P(WakeChannel, AdoptStreamRefusesWhatIsNotAStreamSocket) {
+  readiness_host h(GetParam());
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe(pipe_fds), 0);
+  ::close(pipe_fds[1]);
+  EXPECT_EQ(h.host().adopt_stream(pipe_fds[0]).error(), errc::notsock);
+  int datagrams[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_DGRAM, 0, datagrams), 0);
+  ::close(datagrams[1]);
+  EXPECT_EQ(h.host().adopt_stream(datagrams[0]).error(), errc::inval);
+  EXPECT_EQ(h.host().adopt_stream(-1).error(), errc::badf);
+}
+
+TEST_P(WakeChannel, AMovedChannelKeepsItsRegistrationAndTheOldOneClosesNothing) {
+  readiness_host h(GetParam());
+  adopted_pair pair(h.host());
+  auto first = wake::wake_channel::from_stream(pair.guest_fd);
+  ASSERT_TRUE(first.watch(h.registry()));
+  wake::wake_channel second = std::move(first);
+  pair.wake();
+  EXPECT_EQ(wait_until_woken(h.poll(), second), 1u);
+  second.unwatch();
+}
+
+INSTANTIATE_TEST_SUITE_P(Profiles, WakeChannel, ::testing::ValuesIn(readiness_test::all_profiles),
+                         readiness_test::profile_name);
+
+}  // namespace
+}  // namespace wasio
