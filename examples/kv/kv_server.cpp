@@ -17,7 +17,8 @@ using wasio::errc;
 
 void report(const char* what, errc code) {
   const auto text = wasio::message(code);
-  std::fprintf(stderr, "kv: %s: %.*s\n", what, static_cast<int>(text.size()), text.data());
+  std::fprintf(stderr, "kv: %s: %.*s (errno %u)\n", what, static_cast<int>(text.size()), text.data(),
+               static_cast<unsigned>(code));
 }
 
 bool out_of_resources(errc code) {

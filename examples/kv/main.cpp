@@ -27,7 +27,7 @@ bool parse_size(const char* text, std::size_t& out) {
 
 int main(int argc, char** argv) {
   kv::request_limits limits;
-  for (int i = 1; i < argc; ++i) {
+  for (int i = 1; i < argc; i += 2) {  // FLAG VALUE pairs
     const std::string_view flag = argv[i];
     std::size_t* target = flag == "--max-bulk"      ? &limits.max_bulk_length
                           : flag == "--max-args"    ? &limits.max_arguments
@@ -37,7 +37,6 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "usage: kv [--max-bulk BYTES] [--max-args N] [--max-request BYTES]\n");
       return 2;
     }
-    ++i;
   }
   kv::kv_server server(limits);  // Lifetime: before the runtime, whose tasks use it
   wasio::rt::runtime rt;

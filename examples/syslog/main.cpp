@@ -29,7 +29,7 @@ bool parse_count(std::string_view text, std::uint64_t& out) {
 
 int main(int argc, char** argv) {
   syslog::server_options options;
-  for (int i = 1; i < argc; ++i) {
+  for (int i = 1; i < argc; i += 2) {  // FLAG VALUE pairs
     const std::string_view flag = argv[i];
     std::uint64_t value = 0;
     const bool valued = i + 1 < argc && parse_count(argv[i + 1], value);
@@ -40,7 +40,6 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "usage: syslog_receiver [--max-messages N] [--idle-exit-ms MS] [--max-message-length BYTES]\n");
       return 2;
     }
-    ++i;
   }
   syslog::syslog_server server(options);  // Lifetime: before the runtime, whose tasks use it
   wasio::rt::runtime rt;

@@ -18,7 +18,8 @@ constexpr wasio::sys::fd_t stdout_fd = 1;
 
 void report(const char* what, errc code) {
   const auto text = wasio::message(code);
-  std::fprintf(stderr, "syslog: %s: %.*s\n", what, static_cast<int>(text.size()), text.data());
+  std::fprintf(stderr, "syslog: %s: %.*s (errno %u)\n", what, static_cast<int>(text.size()), text.data(),
+               static_cast<unsigned>(code));
 }
 
 bool out_of_resources(errc code) {
