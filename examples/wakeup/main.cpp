@@ -33,12 +33,12 @@ int main(int argc, char** argv) {
 
   wasio::poll poll;
   wasio::events events;
-  auto fd = wasio::wake::host_channel_fd();  // WASIO_WAKER_FD, nullopt if unset
-  if (!fd) return fail("WASIO_WAKER_FD", fd.error());
-  std::optional<wasio::wake::wake_channel> channel;
-  if (*fd) {
-    channel = wasio::wake::wake_channel::from_stream(**fd);
-    std::printf("wakeup: waiting on the host wake channel (fd %u)\n", static_cast<unsigned>(**fd));
+  // The default (docs/wakeup.md): the host wake channel when the host gives one.
+  auto opened = wasio::wake::open_default_channel(poll.registry());
+  if (!opened) return fail("WASIO_WAKER_FD", opened.error());
+  std::optional<wasio::wake::wake_channel> channel = std::move(*opened);
+  if (channel) {
+    std::printf("wakeup: waiting on the host wake channel (fd %u)\n", static_cast<unsigned>(channel->fd()));
   } else {
     auto listeners = wasio::sys::find_listeners();
     if (!listeners || listeners->empty()) {
@@ -46,10 +46,10 @@ int main(int argc, char** argv) {
       return 2;
     }
     channel = wasio::wake::wake_channel::from_listener(listeners->front());
+    if (auto r = channel->watch(poll.registry()); !r) return fail("watch", r.error());
     std::printf("wakeup: waiting on the control listener (fd %u)\n", static_cast<unsigned>(listeners->front()));
   }
   std::fflush(stdout);
-  if (auto r = channel->watch(poll.registry()); !r) return fail("watch", r.error());
 
   long woken = 0;
   while (woken < wanted) {

@@ -8,6 +8,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <cstring>
+#include <string>
 #include <thread>
 
 #include "readiness_test_support.hpp"
@@ -238,6 +241,64 @@ TEST_P(WakeChannel, AMovedChannelKeepsItsRegistrationAndTheOldOneClosesNothing) 
   pair.wake();
   EXPECT_EQ(wait_until_woken(h.poll(), second), 1u);
   second.unwatch();
+}
+
+TEST_P(WakeChannel, OpenDefaultChannelIsNulloptWithoutAHostChannel) {
+  readiness_host h(GetParam());
+  EXPECT_FALSE(wake::open_default_channel(h.registry()).value().has_value());
+}
+
+TEST_P(WakeChannel, OpenDefaultChannelWatchesTheHostChannelNamedByWasioWakerFd) {
+  // fd 4 is the next fd after stdio and one listener: the one adopt_stream hands out.
+  readiness_host h(GetParam(), 1, {"WASIO_WAKER_FD=4"});
+  adopted_pair pair(h.host());
+  ASSERT_EQ(pair.guest_fd, 4u);
+  auto channel = wake::open_default_channel(h.registry()).value();
+  ASSERT_TRUE(channel.has_value());
+  EXPECT_EQ(h.registry().size(), 1u);
+  pair.wake();
+  EXPECT_EQ(wait_until_woken(h.poll(), *channel), 1u);
+  channel->unwatch();
+}
+
+/// Counts the poll_oneoff calls a traced host logged.
+std::size_t poll_calls(std::FILE* trace) {
+  std::fflush(trace);
+  std::rewind(trace);
+  std::size_t n = 0;
+  char line[512];
+  while (std::fgets(line, sizeof line, trace) != nullptr) n += std::strstr(line, "poll_oneoff(") != nullptr ? 1 : 0;
+  return n;
+}
+
+TEST_P(WakeChannel, AnIdleLoopWithTheDefaultStrategiesMakesNoPeriodicPolls) {
+  std::FILE* trace = std::tmpfile();
+  ASSERT_NE(trace, nullptr);
+  {
+    testbed::host_config config;
+    config.semantics = GetParam();
+    config.trace = trace;
+    auto host = testbed::host::create(std::move(config)).value();
+    testbed::native::scoped_host installed(*host);
+    int pair[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), 0);
+    const sys::fd_t guest_fd = host->adopt_stream(pair[1]).value();
+    wasio::poll poll;
+    auto channel = wake::wake_channel::from_stream(guest_fd);
+    ASSERT_TRUE(channel.watch(poll.registry()));
+    auto waker = wasio::waker::create(poll.registry()).value();  // interrupt_wake: the default
+    const std::size_t before = poll_calls(trace);
+    std::thread outside([&] {
+      std::this_thread::sleep_for(300ms);  // the idle stretch: any periodic wake-up would poll here
+      EXPECT_EQ(::send(pair[0], "w", 1, MSG_NOSIGNAL), 1);
+    });
+    EXPECT_EQ(wait_until_woken(poll, channel), 1u) << "one poll for the whole idle stretch";
+    outside.join();
+    EXPECT_EQ(poll_calls(trace) - before, 1u) << "the host saw one poll_oneoff, the one the wake ended";
+    channel.unwatch();
+    ::close(pair[0]);
+  }
+  std::fclose(trace);
 }
 
 INSTANTIATE_TEST_SUITE_P(Profiles, WakeChannel, ::testing::ValuesIn(readiness_test::all_profiles),

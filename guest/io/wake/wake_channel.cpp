@@ -42,6 +42,15 @@ result<std::optional<sys::fd_t>> host_channel_fd() {
   return std::optional<sys::fd_t>(fd);
 }
 
+result<std::optional<wake_channel>> open_default_channel(registry& r) {
+  auto fd = host_channel_fd();
+  if (!fd) return fail(fd.error());
+  if (!*fd) return std::optional<wake_channel>();
+  std::optional<wake_channel> channel(wake_channel::from_stream(**fd));
+  if (auto watched = channel->watch(r); !watched) return fail(watched.error());
+  return channel;
+}
+
 wake_channel wake_channel::from_stream(sys::fd_t fd) { return wake_channel(fd, false); }
 wake_channel wake_channel::from_listener(sys::fd_t fd) { return wake_channel(fd, true); }
 

@@ -76,13 +76,56 @@ class Guest:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def run_example(args):
+    """examples/wakeup: woken twice from outside, as wasm (host channel, SIGUSR1) or natively (control
+    listener from WASIO_TCPLISTEN, a TCP waker)."""
+    failures = []
+
+    def check(ok, what):
+        print(("ok: " if ok else "FAILED: ") + what)
+        if not ok:
+            failures.append(what)
+
+    if args.mode == "example-wasm":
+        guest = Guest([args.wasio_run, "--waker", args.module, "--wakes", "2"])
+        check(guest.wait_for(r"waiting on the host wake channel", "out") is not None, "the example picks the host channel")
+        for i in (1, 2):
+            guest.pump(GRACE)
+            os.kill(guest.proc.pid, signal.SIGUSR1)
+            check(guest.wait_for(rf"woken \({i} of 2", "out") is not None, f"SIGUSR1 wakes it ({i})")
+    else:
+        env = dict(os.environ, WASIO_TCPLISTEN="127.0.0.1:0")
+        guest = Guest.__new__(Guest)
+        guest.proc = subprocess.Popen([args.program, "--wakes", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        guest.out, guest.err = b"", b""
+        m = guest.wait_for(r"listening on 127\.0\.0\.1:(\d+)", "err")
+        check(m is not None, "the native example announces its listener")
+        check(guest.wait_for(r"waiting on the control listener", "out") is not None, "it falls back to a control listener")
+        if m:
+            waker = socket.create_connection(("127.0.0.1", int(m.group(1))))
+            for i in (1, 2):
+                guest.pump(GRACE)
+                waker.sendall(b"w")
+                check(guest.wait_for(rf"woken \({i} of 2", "out") is not None, f"a byte wakes it ({i})")
+            waker.close()
+    status = guest.finish()
+    check(status == 0, f"it exits 0 after two wakes (got {status})")
+    if failures:
+        sys.stdout.write(guest.out.decode(errors="replace") + guest.err.decode(errors="replace")[-4000:])
+    print(f"{0 if failures else 1} passed, {1 if failures else 0} failed")
+    return 1 if failures else 0
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--wasio-run", required=True)
-    ap.add_argument("--module", required=True)
+    ap.add_argument("--wasio-run")
+    ap.add_argument("--module")
+    ap.add_argument("--program", help="example-native: the natively linked examples/wakeup")
     ap.add_argument("--mode", required=True)
     ap.add_argument("--profile", default="strict")
     args = ap.parse_args()
+    if args.mode.startswith("example"):
+        return run_example(args)
 
     mode = args.mode
     base = [args.wasio_run, "--profile", args.profile]

@@ -22,13 +22,11 @@
 ///   host's pre-opened listener), its accepted waker connections are. The channel is level-triggered:
 ///   drain() on every event, or the next poll returns at once.
 ///
-/// Example (compiled in examples/wakeup/main.cpp):
-///   auto fd = wasio::wake::host_channel_fd().value();   // WASIO_WAKER_FD, nullopt if unset
-///   auto channel = wasio::wake::wake_channel::from_stream(*fd);
-///   channel.watch(poll.registry()).value();
+/// Example (compiled in examples/wakeup/main.cpp, which also falls back to a control listener):
+///   auto channel = wasio::wake::open_default_channel(poll.registry()).value();  // WASIO_WAKER_FD
 ///   poll.wait(events, std::nullopt);                      // no timeout: blocks until an event
 ///   for (const wasio::event& ev : events)
-///     if (channel.owns(ev.token())) channel.drain().value();  // woken from outside
+///     if (channel && channel->owns(ev.token())) channel->drain().value();  // woken from outside
 
 #include <cstddef>
 #include <optional>
@@ -48,6 +46,14 @@ inline constexpr const char* waker_fd_variable = "WASIO_WAKER_FD";
 /// The fd in WASIO_WAKER_FD, nullopt when it is not set.
 /// Errors: inval (not a decimal fd number); those of environ_sizes_get / environ_get.
 result<std::optional<sys::fd_t>> host_channel_fd();
+
+class wake_channel;
+
+/// The default way to wake a loop from outside, chosen from docs/wakeup.md's measurements: the host
+/// wake channel (WASIO_WAKER_FD), watched by `r`, when the host gave one; nullopt otherwise (then
+/// only waker's default, interrupt_wake, is left: the testbed's host wake natively, same-thread
+/// wakes on wasm32). Errors: those of host_channel_fd() and watch().
+result<std::optional<wake_channel>> open_default_channel(registry& r);
 
 class wake_channel {
  public:
