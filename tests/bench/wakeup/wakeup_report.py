@@ -6,7 +6,7 @@ docs/wakeup.md (between the wakeup-table markers). One command for the whole ben
   # or: wakeup_report.py --bench build/tests/bench/wakeup/wasio_bench_wakeup \
   #        --wasio-run build/bin/wasio-run --module build/bin/wakeup_bench_guest.wasm --out-dir docs
 
---idle-seconds (10 in the full run), --wakes and --echo-seconds pass through; --from-csv skips the
+--idle-seconds (10 in the full run), --wakes, --rounds and --echo-seconds pass through; --from-csv skips the
 run and only redraws from an existing CSV.
 """
 import argparse
@@ -22,7 +22,7 @@ CPU_FLOOR = 0.001  # percent: a log axis cannot show 0; an idle loop that never 
 
 def run_bench(a, csv_path):
     cmd = [a.bench, "--wasio-run", a.wasio_run, "--module", a.module, "--csv", csv_path,
-           "--wakes", str(a.wakes), "--idle-seconds", str(a.idle_seconds), "--echo-seconds", str(a.echo_seconds)]
+           "--wakes", str(a.wakes), "--idle-seconds", str(a.idle_seconds), "--echo-seconds", str(a.echo_seconds), "--rounds", str(a.rounds)]
     print("running:", " ".join(cmd), flush=True)
     subprocess.run(cmd, check=True)
 
@@ -81,6 +81,7 @@ def main():
     ap.add_argument("--wakes", type=int, default=2000)
     ap.add_argument("--idle-seconds", type=float, default=10)
     ap.add_argument("--echo-seconds", type=float, default=2)
+    ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--from-csv")
     a = ap.parse_args()
     csv_path = os.path.join(a.out_dir, "wakeup.csv")
