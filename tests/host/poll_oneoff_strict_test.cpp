@@ -291,6 +291,28 @@ TEST(PollOneoff, AnOutputArrayShorterThanTheInputIsInval) {
   EXPECT_EQ(count, 0u);
 }
 
+TEST(PollOneoff, MoreSubscriptionsThanTheCapIsInvalInEveryProfile) {
+  for (profile p : {profile::strict, profile::wasmtime_legacy, profile::uvwasi}) {
+    harness t(test::harness_options{.semantics = p, .max_poll_subscriptions = 3});
+    std::vector<abi::subscription> four(4, clock_subscription(1, monotonic, 0));
+    EXPECT_EQ(poll(t.h(), four).result, errc::inval) << name(p);
+    four.pop_back();
+    auto at_the_cap = poll(t.h(), four);
+    EXPECT_EQ(at_the_cap.result, errc::success) << name(p);
+    EXPECT_EQ(at_the_cap.events.size(), 3u) << name(p);
+  }
+}
+
+TEST(PollOneoff, AHugeCallFollowedBySmallOnesStillWorks) {
+  harness t;
+  // 50000 expired clocks grow the scratch vectors; the small call after it must not depend on them.
+  std::vector<abi::subscription> many(50000, clock_subscription(1, monotonic, 0));
+  EXPECT_EQ(poll(t.h(), many).events.size(), many.size());
+  auto outcome = poll(t.h(), {clock_subscription(7, monotonic, 0)});
+  ASSERT_EQ(outcome.events.size(), 1u);
+  EXPECT_EQ(outcome.events[0].user, 7u);
+}
+
 TEST(PollOneoff, StrictAbsoluteCputimeDeadlineInThePastFiresAtOnce) {
   harness t;
   auto outcome = poll(t.h(), {clock_subscription(3, abi::clockid::process_cputime, 1, abi::subscription_clock_abstime)});

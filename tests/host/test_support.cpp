@@ -5,9 +5,14 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
+#include <fstream>
+#include <string>
+#include <thread>
 
 namespace wasio::testbed::test {
 
@@ -38,6 +43,20 @@ std::size_t process_fd_count() {
   return count - 1;  // the directory stream itself
 }
 
+int current_thread_id() { return static_cast<int>(::gettid()); }
+
+bool wait_until_blocked(int tid) {
+  const std::string path = "/proc/self/task/" + std::to_string(tid) + "/syscall";
+  for (int attempt = 0; attempt < 20000; ++attempt) {
+    std::ifstream in(path);
+    long number = -1;
+    if (in >> number && (number == SYS_epoll_wait || number == SYS_epoll_pwait || number == SYS_epoll_pwait2))
+      return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));  // back-off while polling, not a wait for data
+  }
+  return false;
+}
+
 harness::harness(harness_options options)
     : expected_open_fds(3 + options.listeners), process_fds_before_(process_fd_count()) {
   stdin_pipe = make_pipe();
@@ -49,8 +68,9 @@ harness::harness(harness_options options)
   config.env = options.env;
   config.trace = options.trace;
   config.max_open_fds = options.max_open_fds;
+  config.max_poll_subscriptions = options.max_poll_subscriptions;
   config.stdin_fd = stdin_pipe.read_end;
-  config.stdout_fd = stdout_pipe.write_end;
+  config.stdout_fd = options.stdout_fd >= 0 ? options.stdout_fd : stdout_pipe.write_end;
   config.stderr_fd = stderr_pipe.write_end;
   for (std::size_t i = 0; i < options.listeners; ++i) config.listeners.push_back(listen_spec{"127.0.0.1", 0});
   auto created = host::create(std::move(config));

@@ -24,6 +24,9 @@ struct harness_options {
   profile semantics = profile::strict;
   std::size_t listeners = 1;
   std::size_t max_open_fds = 16384;
+  std::size_t max_poll_subscriptions = 65536;
+  /// The guest's stdout: -1 for the harness pipe, else a descriptor the test owns (e.g. /dev/null).
+  int stdout_fd = -1;
   std::FILE* trace = nullptr;
   std::vector<std::string> args = {};
   std::vector<std::string> env = {};
@@ -66,6 +69,14 @@ class harness {
 
 /// Descriptors open in this process now (/proc/self/fd).
 std::size_t process_fd_count();
+
+/// The calling thread's kernel id, for wait_until_blocked from another thread.
+int current_thread_id();
+/// Returns once thread `tid` of this process sleeps in epoll_wait (the host's only blocking wait),
+/// read from /proc/self/task/TID/syscall: a deterministic "the guest is now blocked" for tests that
+/// act from another thread. Gives up after a generous bound (it only guards against a hang) and
+/// returns false then; the test's own assertions decide.
+bool wait_until_blocked(int tid);
 
 abi::subscription clock_subscription(abi::userdata user, abi::clockid clock, abi::timestamp timeout,
                                      abi::subclockflags flags = 0);

@@ -210,6 +210,18 @@ TEST(Wasm2cImports, PollOneoffRejectsZeroSubscriptionsAndUnknownEventTypes) {
   EXPECT_EQ(Z_wasi_snapshot_preview1Z_poll_oneoff(g.env(), 0x100, 0x1000, 1, 0x200), inval);
 }
 
+TEST(Wasm2cImports, PollOneoffRefusesMoreSubscriptionsThanTheHostCapBeforeDecoding) {
+  harness h(harness_options{.max_poll_subscriptions = 2});
+  fake_guest g(h);
+  wasio::abi::subscription sub = test::clock_subscription(1, wasio::abi::clockid::monotonic, 0);
+  for (std::uint32_t i = 0; i < 3; ++i) std::memcpy(g.memory().data + 0x100 + i * sizeof sub, &sub, sizeof sub);
+  g.put32(0x200, 0xaaaaaaaa);
+  EXPECT_EQ(Z_wasi_snapshot_preview1Z_poll_oneoff(g.env(), 0x100, 0x1000, 3, 0x200), inval);
+  EXPECT_EQ(g.get32(0x200), 0xaaaaaaaau) << "nevents written on failure";
+  ASSERT_EQ(Z_wasi_snapshot_preview1Z_poll_oneoff(g.env(), 0x100, 0x1000, 2, 0x200), ok);
+  EXPECT_EQ(g.get32(0x200), 2u);
+}
+
 TEST(Wasm2cImports, PollOneoffDecodesUnalignedSubscriptionsAndWritesEvents) {
   harness h;
   fake_guest g(h);

@@ -78,6 +78,7 @@ const std::vector<bound_listener>& host::listeners() const { return impl_->liste
 const std::vector<std::string>& host::args() const { return impl_->config.args; }
 const std::vector<std::string>& host::env() const { return impl_->config.env; }
 std::size_t host::open_fd_count() const { return impl_->fds_.size(); }
+std::size_t host::max_poll_subscriptions() const { return impl_->config.max_poll_subscriptions; }
 std::optional<std::uint32_t> host::exit_code() const { return impl_->exit_code_; }
 
 result<abi::fd> host::adopt_stream(int native_fd) {

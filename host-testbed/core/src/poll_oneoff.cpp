@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <vector>
 
 #include "clocks.hpp"
 #include "host_impl.hpp"
@@ -59,6 +60,14 @@ std::uint64_t stdio_bytes_writable(int host_fd) {
   return static_cast<std::uint64_t>(capacity) > queued ? capacity - queued : 0;
 }
 
+/// Scratch vectors are reused across calls, but one huge call must not pin its memory for the rest
+/// of the run: drop the storage when it is far beyond what this call needs.
+template <class T>
+void release_if_oversized(std::vector<T>& scratch, std::size_t needed) {
+  constexpr std::size_t keep_at_least = 1024;
+  if (scratch.capacity() > keep_at_least && scratch.capacity() / 4 > needed) std::vector<T>().swap(scratch);
+}
+
 abi::event event_for(const abi::subscription& s) {
   abi::event e{};
   e.user = s.user;
@@ -71,8 +80,10 @@ abi::event event_for(const abi::subscription& s) {
 errc host::impl::poll_oneoff(std::span<const abi::subscription> in, std::span<abi::event> out,
                              std::uint32_t& nevents) {
   nevents = 0;
-  if (in.empty() || out.size() < in.size()) return errc::inval;
+  if (in.empty() || out.size() < in.size() || in.size() > config.max_poll_subscriptions) return errc::inval;
   const bool legacy = config.semantics == profile::wasmtime_legacy;
+  release_if_oversized(clocks_, in.size());
+  release_if_oversized(probes_, in.size());
 
   // Whole-call validation, in subscription order (the first bad subscription decides).
   clocks_.clear();

@@ -6,7 +6,10 @@
 #include <cinttypes>
 #include <cstdarg>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <exception>
+#include <new>
 #include <vector>
 
 #include "wasio/testbed/wasm2c/guest_memory.hpp"
@@ -66,6 +69,9 @@ class host_call {
 
  private:
   static guest_memory snapshot(const wasio_wasi_env* env) {
+    // wasm2c 1.0.32 keeps the byte size in a uint32_t, so a memory of 65536 pages (exactly 4 GiB)
+    // reports size 0: every pointer is then a fault. That fails closed (no host access outside the
+    // memory), and such a guest is refused on every call rather than run with a wrong bound.
     if (env->memory == nullptr) return guest_memory(nullptr, 0);
     return guest_memory(env->memory->data, env->memory->size);
   }
@@ -75,6 +81,33 @@ class host_call {
 };
 
 std::uint32_t to_wasi(errc code) { return static_cast<std::uint32_t>(code); }
+
+/// Runs one import's body. The frames above us are wasm2c's C code, which an exception must never
+/// unwind: running out of host memory (vectors sized by the guest, trace lines) becomes errc::nomem,
+/// and anything else thrown is a host bug that ends the process with a message here.
+template <class Body>
+std::uint32_t guarded(wasio_wasi_env* env, const char* function, Body body) {
+  host_call call(env, function);
+#if defined(__cpp_exceptions)
+  try {
+    return body(call);
+  } catch (const std::bad_alloc&) {
+    try {
+      return call.reject(errc::nomem, "out of host memory");
+    } catch (...) {
+      return to_wasi(errc::nomem);  // not even the trace line fit
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "wasio-run: host bug: %s threw: %s\n", function, e.what());
+    std::abort();
+  } catch (...) {
+    std::fprintf(stderr, "wasio-run: host bug: %s threw\n", function);
+    std::abort();
+  }
+#else
+  return body(call);  // without exceptions, a failed allocation already ends the process
+#endif
+}
 
 /// The host's answer for a call it has no resource for. Success would leave out-parameters we
 /// cannot produce, so it becomes notsup (no core should answer success here).
@@ -161,183 +194,210 @@ using wasio::testbed::host_iovec;
 extern "C" {
 
 std::uint32_t Z_wasi_snapshot_preview1Z_args_get(wasio_wasi_env* env, std::uint32_t argv, std::uint32_t argv_buf) {
-  host_call call(env, "args_get");
-  return write_string_table(call, call.core().args(), argv, argv_buf);
+  return guarded(env, "args_get", [&](const host_call& call) -> std::uint32_t {
+    return write_string_table(call, call.core().args(), argv, argv_buf);
+  });
 }
 
 std::uint32_t Z_wasi_snapshot_preview1Z_args_sizes_get(wasio_wasi_env* env, std::uint32_t argc, std::uint32_t argv_buf_size) {
-  host_call call(env, "args_sizes_get");
-  return write_string_sizes(call, call.core().args(), argc, argv_buf_size);
+  return guarded(env, "args_sizes_get", [&](const host_call& call) -> std::uint32_t {
+    return write_string_sizes(call, call.core().args(), argc, argv_buf_size);
+  });
 }
 
 std::uint32_t Z_wasi_snapshot_preview1Z_environ_get(wasio_wasi_env* env, std::uint32_t environ, std::uint32_t environ_buf) {
-  host_call call(env, "environ_get");
-  return write_string_table(call, call.core().env(), environ, environ_buf);
+  return guarded(env, "environ_get", [&](const host_call& call) -> std::uint32_t {
+    return write_string_table(call, call.core().env(), environ, environ_buf);
+  });
 }
 
 std::uint32_t Z_wasi_snapshot_preview1Z_environ_sizes_get(wasio_wasi_env* env, std::uint32_t count, std::uint32_t buf_size) {
-  host_call call(env, "environ_sizes_get");
-  return write_string_sizes(call, call.core().env(), count, buf_size);
+  return guarded(env, "environ_sizes_get", [&](const host_call& call) -> std::uint32_t {
+    return write_string_sizes(call, call.core().env(), count, buf_size);
+  });
 }
 
 std::uint32_t Z_wasi_snapshot_preview1Z_clock_res_get(wasio_wasi_env* env, std::uint32_t id, std::uint32_t resolution) {
-  host_call call(env, "clock_res_get");
-  if (!output_fits(call, resolution, 8)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", resolution);
-  abi::timestamp value = 0;
-  errc code = call.core().clock_res_get(static_cast<abi::clockid>(id), value);
-  if (code == errc::success) (void)call.memory().store(resolution, value);
-  return to_wasi(code);
+  return guarded(env, "clock_res_get", [&](const host_call& call) -> std::uint32_t {
+    if (!output_fits(call, resolution, 8)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", resolution);
+    abi::timestamp value = 0;
+    errc code = call.core().clock_res_get(static_cast<abi::clockid>(id), value);
+    if (code == errc::success) (void)call.memory().store(resolution, value);
+    return to_wasi(code);
+  });
 }
 
 std::uint32_t Z_wasi_snapshot_preview1Z_clock_time_get(wasio_wasi_env* env, std::uint32_t id, std::uint64_t precision, std::uint32_t time) {
-  host_call call(env, "clock_time_get");
-  if (!output_fits(call, time, 8)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", time);
-  abi::timestamp value = 0;
-  errc code = call.core().clock_time_get(static_cast<abi::clockid>(id), precision, value);
-  if (code == errc::success) (void)call.memory().store(time, value);
-  return to_wasi(code);
+  return guarded(env, "clock_time_get", [&](const host_call& call) -> std::uint32_t {
+    if (!output_fits(call, time, 8)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", time);
+    abi::timestamp value = 0;
+    errc code = call.core().clock_time_get(static_cast<abi::clockid>(id), precision, value);
+    if (code == errc::success) (void)call.memory().store(time, value);
+    return to_wasi(code);
+  });
 }
 
 std::uint32_t Z_wasi_snapshot_preview1Z_fd_advise(wasio_wasi_env* env, std::uint32_t fd, std::uint64_t, std::uint64_t, std::uint32_t advice) {
-  host_call call(env, "fd_advise");
-  if (advice > 5) return call.reject(errc::inval, "advice %" PRIu32, advice);
-  return unsupported(call, "fd_advise", fd);
+  return guarded(env, "fd_advise", [&](const host_call& call) -> std::uint32_t {
+    if (advice > 5) return call.reject(errc::inval, "advice %" PRIu32, advice);
+    return unsupported(call, "fd_advise", fd);
+  });
 }
 
 std::uint32_t Z_wasi_snapshot_preview1Z_fd_allocate(wasio_wasi_env* env, std::uint32_t fd, std::uint64_t, std::uint64_t) {
-  host_call call(env, "fd_allocate");
-  return unsupported(call, "fd_allocate", fd);
+  return guarded(env, "fd_allocate", [&](const host_call& call) -> std::uint32_t {
+    return unsupported(call, "fd_allocate", fd);
+  });
 }
 
 std::uint32_t Z_wasi_snapshot_preview1Z_fd_close(wasio_wasi_env* env, std::uint32_t fd) {
-  host_call call(env, "fd_close");
-  return to_wasi(call.core().fd_close(fd));
+  return guarded(env, "fd_close", [&](const host_call& call) -> std::uint32_t {
+    return to_wasi(call.core().fd_close(fd));
+  });
 }
 
 std::uint32_t Z_wasi_snapshot_preview1Z_fd_datasync(wasio_wasi_env* env, std::uint32_t fd) {
-  host_call call(env, "fd_datasync");
-  return unsupported(call, "fd_datasync", fd);
+  return guarded(env, "fd_datasync", [&](const host_call& call) -> std::uint32_t {
+    return unsupported(call, "fd_datasync", fd);
+  });
 }
 
 std::uint32_t Z_wasi_snapshot_preview1Z_fd_fdstat_get(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t stat) {
-  host_call call(env, "fd_fdstat_get");
-  if (!output_fits(call, stat, abi::fdstat_size)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", stat);
-  abi::fdstat value{};
-  errc code = call.core().fd_fdstat_get(fd, value);
-  if (code == errc::success) (void)call.memory().store(stat, value);
-  return to_wasi(code);
+  return guarded(env, "fd_fdstat_get", [&](const host_call& call) -> std::uint32_t {
+    if (!output_fits(call, stat, abi::fdstat_size)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", stat);
+    abi::fdstat value{};
+    errc code = call.core().fd_fdstat_get(fd, value);
+    if (code == errc::success) (void)call.memory().store(stat, value);
+    return to_wasi(code);
+  });
 }
 
 std::uint32_t Z_wasi_snapshot_preview1Z_fd_fdstat_set_flags(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t flags) {
-  host_call call(env, "fd_fdstat_set_flags");
-  if (flags > 0xffff) return call.reject(errc::inval, "fdflags 0x%" PRIx32 " wider than 16 bits", flags);
-  return to_wasi(call.core().fd_fdstat_set_flags(fd, static_cast<abi::fdflags>(flags)));
+  return guarded(env, "fd_fdstat_set_flags", [&](const host_call& call) -> std::uint32_t {
+    if (flags > 0xffff) return call.reject(errc::inval, "fdflags 0x%" PRIx32 " wider than 16 bits", flags);
+    return to_wasi(call.core().fd_fdstat_set_flags(fd, static_cast<abi::fdflags>(flags)));
+  });
 }
 
 std::uint32_t Z_wasi_snapshot_preview1Z_fd_fdstat_set_rights(wasio_wasi_env* env, std::uint32_t fd, std::uint64_t, std::uint64_t) {
-  host_call call(env, "fd_fdstat_set_rights");
-  return unsupported(call, "fd_fdstat_set_rights", fd);
+  return guarded(env, "fd_fdstat_set_rights", [&](const host_call& call) -> std::uint32_t {
+    return unsupported(call, "fd_fdstat_set_rights", fd);
+  });
 }
 
 std::uint32_t Z_wasi_snapshot_preview1Z_fd_filestat_get(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t stat) {
-  host_call call(env, "fd_filestat_get");
-  if (!output_fits(call, stat, 64)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", stat);
-  return unsupported(call, "fd_filestat_get", fd);
+  return guarded(env, "fd_filestat_get", [&](const host_call& call) -> std::uint32_t {
+    if (!output_fits(call, stat, 64)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", stat);
+    return unsupported(call, "fd_filestat_get", fd);
+  });
 }
 
 std::uint32_t Z_wasi_snapshot_preview1Z_fd_filestat_set_size(wasio_wasi_env* env, std::uint32_t fd, std::uint64_t) {
-  host_call call(env, "fd_filestat_set_size");
-  return unsupported(call, "fd_filestat_set_size", fd);
+  return guarded(env, "fd_filestat_set_size", [&](const host_call& call) -> std::uint32_t {
+    return unsupported(call, "fd_filestat_set_size", fd);
+  });
 }
 
 std::uint32_t Z_wasi_snapshot_preview1Z_fd_filestat_set_times(wasio_wasi_env* env, std::uint32_t fd, std::uint64_t, std::uint64_t, std::uint32_t fst_flags) {
-  host_call call(env, "fd_filestat_set_times");
-  if (fst_flags > 0xf) return call.reject(errc::inval, "fstflags 0x%" PRIx32, fst_flags);
-  return unsupported(call, "fd_filestat_set_times", fd);
+  return guarded(env, "fd_filestat_set_times", [&](const host_call& call) -> std::uint32_t {
+    if (fst_flags > 0xf) return call.reject(errc::inval, "fstflags 0x%" PRIx32, fst_flags);
+    return unsupported(call, "fd_filestat_set_times", fd);
+  });
 }
 
 std::uint32_t Z_wasi_snapshot_preview1Z_fd_pread(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t iovs, std::uint32_t iovs_len, std::uint64_t, std::uint32_t nread) {
-  host_call call(env, "fd_pread");
-  std::vector<host_iovec> buffers;
-  if (std::uint32_t code = decode_iovecs(call, iovs, iovs_len, buffers)) return code;
-  if (!output_fits(call, nread, 4)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", nread);
-  return unsupported(call, "fd_pread", fd);
+  return guarded(env, "fd_pread", [&](const host_call& call) -> std::uint32_t {
+    std::vector<host_iovec> buffers;
+    if (std::uint32_t code = decode_iovecs(call, iovs, iovs_len, buffers)) return code;
+    if (!output_fits(call, nread, 4)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", nread);
+    return unsupported(call, "fd_pread", fd);
+  });
 }
 
 std::uint32_t Z_wasi_snapshot_preview1Z_fd_prestat_get(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t prestat) {
-  host_call call(env, "fd_prestat_get");
-  if (!output_fits(call, prestat, abi::prestat_size)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", prestat);
-  abi::prestat value{};
-  errc code = call.core().fd_prestat_get(fd, value);
-  if (code == errc::success) (void)call.memory().store(prestat, value);
-  return to_wasi(code);
+  return guarded(env, "fd_prestat_get", [&](const host_call& call) -> std::uint32_t {
+    if (!output_fits(call, prestat, abi::prestat_size)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", prestat);
+    abi::prestat value{};
+    errc code = call.core().fd_prestat_get(fd, value);
+    if (code == errc::success) (void)call.memory().store(prestat, value);
+    return to_wasi(code);
+  });
 }
 
 std::uint32_t Z_wasi_snapshot_preview1Z_fd_prestat_dir_name(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t path, std::uint32_t path_len) {
-  host_call call(env, "fd_prestat_dir_name");
-  auto out = call.memory().bytes(path, path_len);
-  if (!out) return call.reject(errc::fault, "buffer 0x%" PRIx32 " + %" PRIu32 " out of bounds", path, path_len);
-  return to_wasi(call.core().fd_prestat_dir_name(fd, *out));
+  return guarded(env, "fd_prestat_dir_name", [&](const host_call& call) -> std::uint32_t {
+    auto out = call.memory().bytes(path, path_len);
+    if (!out) return call.reject(errc::fault, "buffer 0x%" PRIx32 " + %" PRIu32 " out of bounds", path, path_len);
+    return to_wasi(call.core().fd_prestat_dir_name(fd, *out));
+  });
 }
 
 std::uint32_t Z_wasi_snapshot_preview1Z_fd_pwrite(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t iovs, std::uint32_t iovs_len, std::uint64_t, std::uint32_t nwritten) {
-  host_call call(env, "fd_pwrite");
-  std::vector<host_ciovec> buffers;
-  if (std::uint32_t code = decode_iovecs(call, iovs, iovs_len, buffers)) return code;
-  if (!output_fits(call, nwritten, 4)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", nwritten);
-  return unsupported(call, "fd_pwrite", fd);
+  return guarded(env, "fd_pwrite", [&](const host_call& call) -> std::uint32_t {
+    std::vector<host_ciovec> buffers;
+    if (std::uint32_t code = decode_iovecs(call, iovs, iovs_len, buffers)) return code;
+    if (!output_fits(call, nwritten, 4)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", nwritten);
+    return unsupported(call, "fd_pwrite", fd);
+  });
 }
 
 std::uint32_t Z_wasi_snapshot_preview1Z_fd_read(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t iovs, std::uint32_t iovs_len, std::uint32_t nread) {
-  host_call call(env, "fd_read");
-  std::vector<host_iovec> buffers;
-  if (std::uint32_t code = decode_iovecs(call, iovs, iovs_len, buffers)) return code;
-  if (!output_fits(call, nread, 4)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", nread);
-  std::size_t read = 0;
-  errc code = call.core().fd_read(fd, buffers, read);
-  if (code == errc::success) (void)call.memory().store(nread, static_cast<std::uint32_t>(read));
-  return to_wasi(code);
+  return guarded(env, "fd_read", [&](const host_call& call) -> std::uint32_t {
+    std::vector<host_iovec> buffers;
+    if (std::uint32_t code = decode_iovecs(call, iovs, iovs_len, buffers)) return code;
+    if (!output_fits(call, nread, 4)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", nread);
+    std::size_t read = 0;
+    errc code = call.core().fd_read(fd, buffers, read);
+    if (code == errc::success) (void)call.memory().store(nread, static_cast<std::uint32_t>(read));
+    return to_wasi(code);
+  });
 }
 
 std::uint32_t Z_wasi_snapshot_preview1Z_fd_readdir(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t buf, std::uint32_t buf_len, std::uint64_t, std::uint32_t bufused) {
-  host_call call(env, "fd_readdir");
-  if (!call.memory().contains(buf, buf_len)) return call.reject(errc::fault, "buffer 0x%" PRIx32 " + %" PRIu32 " out of bounds", buf, buf_len);
-  if (!output_fits(call, bufused, 4)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", bufused);
-  return unsupported(call, "fd_readdir", fd);
+  return guarded(env, "fd_readdir", [&](const host_call& call) -> std::uint32_t {
+    if (!call.memory().contains(buf, buf_len)) return call.reject(errc::fault, "buffer 0x%" PRIx32 " + %" PRIu32 " out of bounds", buf, buf_len);
+    if (!output_fits(call, bufused, 4)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", bufused);
+    return unsupported(call, "fd_readdir", fd);
+  });
 }
 
 std::uint32_t Z_wasi_snapshot_preview1Z_fd_renumber(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t) {
-  host_call call(env, "fd_renumber");
-  return unsupported(call, "fd_renumber", fd);
+  return guarded(env, "fd_renumber", [&](const host_call& call) -> std::uint32_t {
+    return unsupported(call, "fd_renumber", fd);
+  });
 }
 
 std::uint32_t Z_wasi_snapshot_preview1Z_fd_seek(wasio_wasi_env* env, std::uint32_t fd, std::uint64_t, std::uint32_t whence, std::uint32_t newoffset) {
-  host_call call(env, "fd_seek");
-  if (whence > 2) return call.reject(errc::inval, "whence %" PRIu32, whence);
-  if (!output_fits(call, newoffset, 8)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", newoffset);
-  return unsupported(call, "fd_seek", fd);
+  return guarded(env, "fd_seek", [&](const host_call& call) -> std::uint32_t {
+    if (whence > 2) return call.reject(errc::inval, "whence %" PRIu32, whence);
+    if (!output_fits(call, newoffset, 8)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", newoffset);
+    return unsupported(call, "fd_seek", fd);
+  });
 }
 
 std::uint32_t Z_wasi_snapshot_preview1Z_fd_sync(wasio_wasi_env* env, std::uint32_t fd) {
-  host_call call(env, "fd_sync");
-  return unsupported(call, "fd_sync", fd);
+  return guarded(env, "fd_sync", [&](const host_call& call) -> std::uint32_t {
+    return unsupported(call, "fd_sync", fd);
+  });
 }
 
 std::uint32_t Z_wasi_snapshot_preview1Z_fd_tell(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t offset) {
-  host_call call(env, "fd_tell");
-  if (!output_fits(call, offset, 8)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", offset);
-  return unsupported(call, "fd_tell", fd);
+  return guarded(env, "fd_tell", [&](const host_call& call) -> std::uint32_t {
+    if (!output_fits(call, offset, 8)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", offset);
+    return unsupported(call, "fd_tell", fd);
+  });
 }
 
 std::uint32_t Z_wasi_snapshot_preview1Z_fd_write(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t iovs, std::uint32_t iovs_len, std::uint32_t nwritten) {
-  host_call call(env, "fd_write");
-  std::vector<host_ciovec> buffers;
-  if (std::uint32_t code = decode_iovecs(call, iovs, iovs_len, buffers)) return code;
-  if (!output_fits(call, nwritten, 4)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", nwritten);
-  std::size_t written = 0;
-  errc code = call.core().fd_write(fd, buffers, written);
-  if (code == errc::success) (void)call.memory().store(nwritten, static_cast<std::uint32_t>(written));
-  return to_wasi(code);
+  return guarded(env, "fd_write", [&](const host_call& call) -> std::uint32_t {
+    std::vector<host_ciovec> buffers;
+    if (std::uint32_t code = decode_iovecs(call, iovs, iovs_len, buffers)) return code;
+    if (!output_fits(call, nwritten, 4)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", nwritten);
+    std::size_t written = 0;
+    errc code = call.core().fd_write(fd, buffers, written);
+    if (code == errc::success) (void)call.memory().store(nwritten, static_cast<std::uint32_t>(written));
+    return to_wasi(code);
+  });
 }
 
 namespace {
@@ -353,78 +413,92 @@ std::uint32_t path_call(const host_call& call, std::string_view function, std::u
 }  // namespace
 
 std::uint32_t Z_wasi_snapshot_preview1Z_path_create_directory(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t path, std::uint32_t path_len) {
-  host_call call(env, "path_create_directory");
-  return path_call(call, "path_create_directory", fd, {{path, path_len}});
+  return guarded(env, "path_create_directory", [&](const host_call& call) -> std::uint32_t {
+    return path_call(call, "path_create_directory", fd, {{path, path_len}});
+  });
 }
 
 std::uint32_t Z_wasi_snapshot_preview1Z_path_filestat_get(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t, std::uint32_t path, std::uint32_t path_len, std::uint32_t stat) {
-  host_call call(env, "path_filestat_get");
-  return path_call(call, "path_filestat_get", fd, {{path, path_len}, {stat, 64}});
+  return guarded(env, "path_filestat_get", [&](const host_call& call) -> std::uint32_t {
+    return path_call(call, "path_filestat_get", fd, {{path, path_len}, {stat, 64}});
+  });
 }
 
 std::uint32_t Z_wasi_snapshot_preview1Z_path_filestat_set_times(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t, std::uint32_t path, std::uint32_t path_len, std::uint64_t, std::uint64_t, std::uint32_t fst_flags) {
-  host_call call(env, "path_filestat_set_times");
-  if (fst_flags > 0xf) return call.reject(errc::inval, "fstflags 0x%" PRIx32, fst_flags);
-  return path_call(call, "path_filestat_set_times", fd, {{path, path_len}});
+  return guarded(env, "path_filestat_set_times", [&](const host_call& call) -> std::uint32_t {
+    if (fst_flags > 0xf) return call.reject(errc::inval, "fstflags 0x%" PRIx32, fst_flags);
+    return path_call(call, "path_filestat_set_times", fd, {{path, path_len}});
+  });
 }
 
 std::uint32_t Z_wasi_snapshot_preview1Z_path_link(wasio_wasi_env* env, std::uint32_t old_fd, std::uint32_t, std::uint32_t old_path, std::uint32_t old_path_len, std::uint32_t, std::uint32_t new_path, std::uint32_t new_path_len) {
-  host_call call(env, "path_link");
-  return path_call(call, "path_link", old_fd, {{old_path, old_path_len}, {new_path, new_path_len}});
+  return guarded(env, "path_link", [&](const host_call& call) -> std::uint32_t {
+    return path_call(call, "path_link", old_fd, {{old_path, old_path_len}, {new_path, new_path_len}});
+  });
 }
 
 std::uint32_t Z_wasi_snapshot_preview1Z_path_open(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t, std::uint32_t path, std::uint32_t path_len, std::uint32_t oflags, std::uint64_t, std::uint64_t, std::uint32_t fdflags, std::uint32_t opened_fd) {
-  host_call call(env, "path_open");
-  if (oflags > 0xf || fdflags > 0x1f) return call.reject(errc::inval, "oflags 0x%" PRIx32 " fdflags 0x%" PRIx32, oflags, fdflags);
-  return path_call(call, "path_open", fd, {{path, path_len}, {opened_fd, 4}});
+  return guarded(env, "path_open", [&](const host_call& call) -> std::uint32_t {
+    if (oflags > 0xf || fdflags > 0x1f) return call.reject(errc::inval, "oflags 0x%" PRIx32 " fdflags 0x%" PRIx32, oflags, fdflags);
+    return path_call(call, "path_open", fd, {{path, path_len}, {opened_fd, 4}});
+  });
 }
 
 std::uint32_t Z_wasi_snapshot_preview1Z_path_readlink(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t path, std::uint32_t path_len, std::uint32_t buf, std::uint32_t buf_len, std::uint32_t bufused) {
-  host_call call(env, "path_readlink");
-  return path_call(call, "path_readlink", fd, {{path, path_len}, {buf, buf_len}, {bufused, 4}});
+  return guarded(env, "path_readlink", [&](const host_call& call) -> std::uint32_t {
+    return path_call(call, "path_readlink", fd, {{path, path_len}, {buf, buf_len}, {bufused, 4}});
+  });
 }
 
 std::uint32_t Z_wasi_snapshot_preview1Z_path_remove_directory(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t path, std::uint32_t path_len) {
-  host_call call(env, "path_remove_directory");
-  return path_call(call, "path_remove_directory", fd, {{path, path_len}});
+  return guarded(env, "path_remove_directory", [&](const host_call& call) -> std::uint32_t {
+    return path_call(call, "path_remove_directory", fd, {{path, path_len}});
+  });
 }
 
 std::uint32_t Z_wasi_snapshot_preview1Z_path_rename(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t old_path, std::uint32_t old_path_len, std::uint32_t, std::uint32_t new_path, std::uint32_t new_path_len) {
-  host_call call(env, "path_rename");
-  return path_call(call, "path_rename", fd, {{old_path, old_path_len}, {new_path, new_path_len}});
+  return guarded(env, "path_rename", [&](const host_call& call) -> std::uint32_t {
+    return path_call(call, "path_rename", fd, {{old_path, old_path_len}, {new_path, new_path_len}});
+  });
 }
 
 std::uint32_t Z_wasi_snapshot_preview1Z_path_symlink(wasio_wasi_env* env, std::uint32_t old_path, std::uint32_t old_path_len, std::uint32_t fd, std::uint32_t new_path, std::uint32_t new_path_len) {
-  host_call call(env, "path_symlink");
-  return path_call(call, "path_symlink", fd, {{old_path, old_path_len}, {new_path, new_path_len}});
+  return guarded(env, "path_symlink", [&](const host_call& call) -> std::uint32_t {
+    return path_call(call, "path_symlink", fd, {{old_path, old_path_len}, {new_path, new_path_len}});
+  });
 }
 
 std::uint32_t Z_wasi_snapshot_preview1Z_path_unlink_file(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t path, std::uint32_t path_len) {
-  host_call call(env, "path_unlink_file");
-  return path_call(call, "path_unlink_file", fd, {{path, path_len}});
+  return guarded(env, "path_unlink_file", [&](const host_call& call) -> std::uint32_t {
+    return path_call(call, "path_unlink_file", fd, {{path, path_len}});
+  });
 }
 
 std::uint32_t Z_wasi_snapshot_preview1Z_poll_oneoff(wasio_wasi_env* env, std::uint32_t in, std::uint32_t out, std::uint32_t nsubscriptions, std::uint32_t nevents) {
-  host_call call(env, "poll_oneoff");
-  const guest_memory& memory = call.memory();
-  // Every range is checked before a single subscription is decoded or an allocation is made.
-  if (!memory.contains_array(in, nsubscriptions, abi::subscription_size))
-    return call.reject(errc::fault, "subscriptions 0x%" PRIx32 " x %" PRIu32 " out of bounds", in, nsubscriptions);
-  if (!memory.contains_array(out, nsubscriptions, abi::event_size))
-    return call.reject(errc::fault, "events 0x%" PRIx32 " x %" PRIu32 " out of bounds", out, nsubscriptions);
-  if (!output_fits(call, nevents, 4)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", nevents);
-  std::vector<abi::subscription> subscriptions(nsubscriptions);
-  if (nsubscriptions > 0)
-    std::memcpy(subscriptions.data(), memory.bytes(in, std::uint64_t{nsubscriptions} * abi::subscription_size)->data(),
-                subscriptions.size() * sizeof(abi::subscription));
-  std::vector<abi::event> events(nsubscriptions);
-  std::uint32_t count = 0;
-  errc code = call.core().poll_oneoff(subscriptions, events, count);
-  if (code != errc::success) return to_wasi(code);
-  if (count > nsubscriptions) count = nsubscriptions;  // a core bug must not write past `out`
-  if (count > 0) std::memcpy(memory.bytes(out, std::uint64_t{count} * abi::event_size)->data(), events.data(), count * sizeof(abi::event));
-  (void)memory.store<std::uint32_t>(nevents, count);
-  return to_wasi(errc::success);
+  return guarded(env, "poll_oneoff", [&](const host_call& call) -> std::uint32_t {
+    const guest_memory& memory = call.memory();
+    // Every range is checked before a single subscription is decoded or an allocation is made.
+    if (!memory.contains_array(in, nsubscriptions, abi::subscription_size))
+      return call.reject(errc::fault, "subscriptions 0x%" PRIx32 " x %" PRIu32 " out of bounds", in, nsubscriptions);
+    if (!memory.contains_array(out, nsubscriptions, abi::event_size))
+      return call.reject(errc::fault, "events 0x%" PRIx32 " x %" PRIu32 " out of bounds", out, nsubscriptions);
+    if (!output_fits(call, nevents, 4)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", nevents);
+    if (nsubscriptions > call.core().max_poll_subscriptions())
+      return call.reject(errc::inval, "%" PRIu32 " subscriptions, limit %zu", nsubscriptions,
+                         call.core().max_poll_subscriptions());
+    std::vector<abi::subscription> subscriptions(nsubscriptions);
+    if (nsubscriptions > 0)
+      std::memcpy(subscriptions.data(), memory.bytes(in, std::uint64_t{nsubscriptions} * abi::subscription_size)->data(),
+                  subscriptions.size() * sizeof(abi::subscription));
+    std::vector<abi::event> events(nsubscriptions);
+    std::uint32_t count = 0;
+    errc code = call.core().poll_oneoff(subscriptions, events, count);
+    if (code != errc::success) return to_wasi(code);
+    if (count > nsubscriptions) count = nsubscriptions;  // a core bug must not write past `out`
+    if (count > 0) std::memcpy(memory.bytes(out, std::uint64_t{count} * abi::event_size)->data(), events.data(), count * sizeof(abi::event));
+    (void)memory.store<std::uint32_t>(nevents, count);
+    return to_wasi(errc::success);
+  });
 }
 
 void Z_wasi_snapshot_preview1Z_proc_exit(wasio_wasi_env* env, std::uint32_t code) {
@@ -439,65 +513,72 @@ void Z_wasi_snapshot_preview1Z_proc_exit(wasio_wasi_env* env, std::uint32_t code
 }
 
 std::uint32_t Z_wasi_snapshot_preview1Z_proc_raise(wasio_wasi_env* env, std::uint32_t sig) {
-  host_call call(env, "proc_raise");
-  return call.reject(errc::notsup, "signal %" PRIu32 ": no signals in this host", sig);
+  return guarded(env, "proc_raise", [&](const host_call& call) -> std::uint32_t {
+    return call.reject(errc::notsup, "signal %" PRIu32 ": no signals in this host", sig);
+  });
 }
 
 std::uint32_t Z_wasi_snapshot_preview1Z_sched_yield(wasio_wasi_env* env) {
-  host_call call(env, "sched_yield");
-  return to_wasi(call.core().sched_yield());
+  return guarded(env, "sched_yield", [&](const host_call& call) -> std::uint32_t {
+    return to_wasi(call.core().sched_yield());
+  });
 }
 
 std::uint32_t Z_wasi_snapshot_preview1Z_random_get(wasio_wasi_env* env, std::uint32_t buf, std::uint32_t buf_len) {
-  host_call call(env, "random_get");
-  auto out = call.memory().bytes(buf, buf_len);
-  if (!out) return call.reject(errc::fault, "buffer 0x%" PRIx32 " + %" PRIu32 " out of bounds", buf, buf_len);
-  return to_wasi(call.core().random_get(*out));
+  return guarded(env, "random_get", [&](const host_call& call) -> std::uint32_t {
+    auto out = call.memory().bytes(buf, buf_len);
+    if (!out) return call.reject(errc::fault, "buffer 0x%" PRIx32 " + %" PRIu32 " out of bounds", buf, buf_len);
+    return to_wasi(call.core().random_get(*out));
+  });
 }
 
 std::uint32_t Z_wasi_snapshot_preview1Z_sock_accept(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t flags, std::uint32_t accepted_fd) {
-  host_call call(env, "sock_accept");
-  if (flags > 0xffff) return call.reject(errc::inval, "fdflags 0x%" PRIx32 " wider than 16 bits", flags);
-  if (!output_fits(call, accepted_fd, 4)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", accepted_fd);
-  abi::fd accepted = 0;
-  errc code = call.core().sock_accept(fd, static_cast<abi::fdflags>(flags), accepted);
-  if (code == errc::success) (void)call.memory().store<std::uint32_t>(accepted_fd, accepted);
-  return to_wasi(code);
+  return guarded(env, "sock_accept", [&](const host_call& call) -> std::uint32_t {
+    if (flags > 0xffff) return call.reject(errc::inval, "fdflags 0x%" PRIx32 " wider than 16 bits", flags);
+    if (!output_fits(call, accepted_fd, 4)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", accepted_fd);
+    abi::fd accepted = 0;
+    errc code = call.core().sock_accept(fd, static_cast<abi::fdflags>(flags), accepted);
+    if (code == errc::success) (void)call.memory().store<std::uint32_t>(accepted_fd, accepted);
+    return to_wasi(code);
+  });
 }
 
 std::uint32_t Z_wasi_snapshot_preview1Z_sock_recv(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t ri_data, std::uint32_t ri_data_len, std::uint32_t ri_flags, std::uint32_t ro_datalen, std::uint32_t ro_flags) {
-  host_call call(env, "sock_recv");
-  if (ri_flags > 0xffff) return call.reject(errc::inval, "riflags 0x%" PRIx32 " wider than 16 bits", ri_flags);
-  std::vector<host_iovec> buffers;
-  if (std::uint32_t code = decode_iovecs(call, ri_data, ri_data_len, buffers)) return code;
-  if (!output_fits(call, ro_datalen, 4) || !output_fits(call, ro_flags, 2))
-    return call.reject(errc::fault, "results 0x%" PRIx32 " / 0x%" PRIx32 " out of bounds", ro_datalen, ro_flags);
-  std::size_t received = 0;
-  abi::roflags out_flags = 0;
-  errc code = call.core().sock_recv(fd, buffers, static_cast<abi::riflags>(ri_flags), received, out_flags);
-  if (code == errc::success) {
-    (void)call.memory().store<std::uint32_t>(ro_datalen, static_cast<std::uint32_t>(received));
-    (void)call.memory().store<std::uint16_t>(ro_flags, out_flags);
-  }
-  return to_wasi(code);
+  return guarded(env, "sock_recv", [&](const host_call& call) -> std::uint32_t {
+    if (ri_flags > 0xffff) return call.reject(errc::inval, "riflags 0x%" PRIx32 " wider than 16 bits", ri_flags);
+    std::vector<host_iovec> buffers;
+    if (std::uint32_t code = decode_iovecs(call, ri_data, ri_data_len, buffers)) return code;
+    if (!output_fits(call, ro_datalen, 4) || !output_fits(call, ro_flags, 2))
+      return call.reject(errc::fault, "results 0x%" PRIx32 " / 0x%" PRIx32 " out of bounds", ro_datalen, ro_flags);
+    std::size_t received = 0;
+    abi::roflags out_flags = 0;
+    errc code = call.core().sock_recv(fd, buffers, static_cast<abi::riflags>(ri_flags), received, out_flags);
+    if (code == errc::success) {
+      (void)call.memory().store<std::uint32_t>(ro_datalen, static_cast<std::uint32_t>(received));
+      (void)call.memory().store<std::uint16_t>(ro_flags, out_flags);
+    }
+    return to_wasi(code);
+  });
 }
 
 std::uint32_t Z_wasi_snapshot_preview1Z_sock_send(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t si_data, std::uint32_t si_data_len, std::uint32_t si_flags, std::uint32_t so_datalen) {
-  host_call call(env, "sock_send");
-  if (si_flags > 0xffff) return call.reject(errc::inval, "siflags 0x%" PRIx32 " wider than 16 bits", si_flags);
-  std::vector<host_ciovec> buffers;
-  if (std::uint32_t code = decode_iovecs(call, si_data, si_data_len, buffers)) return code;
-  if (!output_fits(call, so_datalen, 4)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", so_datalen);
-  std::size_t sent = 0;
-  errc code = call.core().sock_send(fd, buffers, static_cast<abi::siflags>(si_flags), sent);
-  if (code == errc::success) (void)call.memory().store<std::uint32_t>(so_datalen, static_cast<std::uint32_t>(sent));
-  return to_wasi(code);
+  return guarded(env, "sock_send", [&](const host_call& call) -> std::uint32_t {
+    if (si_flags > 0xffff) return call.reject(errc::inval, "siflags 0x%" PRIx32 " wider than 16 bits", si_flags);
+    std::vector<host_ciovec> buffers;
+    if (std::uint32_t code = decode_iovecs(call, si_data, si_data_len, buffers)) return code;
+    if (!output_fits(call, so_datalen, 4)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", so_datalen);
+    std::size_t sent = 0;
+    errc code = call.core().sock_send(fd, buffers, static_cast<abi::siflags>(si_flags), sent);
+    if (code == errc::success) (void)call.memory().store<std::uint32_t>(so_datalen, static_cast<std::uint32_t>(sent));
+    return to_wasi(code);
+  });
 }
 
 std::uint32_t Z_wasi_snapshot_preview1Z_sock_shutdown(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t how) {
-  host_call call(env, "sock_shutdown");
-  if (how > 0xff) return call.reject(errc::inval, "sdflags 0x%" PRIx32 " wider than 8 bits", how);
-  return to_wasi(call.core().sock_shutdown(fd, static_cast<abi::sdflags>(how)));
+  return guarded(env, "sock_shutdown", [&](const host_call& call) -> std::uint32_t {
+    if (how > 0xff) return call.reject(errc::inval, "sdflags 0x%" PRIx32 " wider than 8 bits", how);
+    return to_wasi(call.core().sock_shutdown(fd, static_cast<abi::sdflags>(how)));
+  });
 }
 
 }  // extern "C"

@@ -43,8 +43,14 @@ struct host_config {
   std::FILE* trace = nullptr;
   /// Host descriptors behind guest fds 0, 1, 2 (tests point them at pipes or files).
   int stdin_fd = 0, stdout_fd = 1, stderr_fd = 2;
-  /// Open guest fds beyond this give errc::mfile from sock_accept.
+  /// Open guest fds beyond this give errc::mfile from sock_accept and adopt_stream.
   std::size_t max_open_fds = 16384;
+  /// poll_oneoff with more subscriptions than this fails with errc::inval, checked before anything
+  /// is allocated (the wasm2c front-end checks it before copying the subscriptions out of the guest).
+  /// Notes: real hosts allocate per call too (wasmtime and uvwasi build a vector of n entries), so
+  /// without a cap a guest with 4 GiB of cheap memory makes the host allocate gigabytes. 65536 is far
+  /// above any event loop's set (one read and one write per socket, plus a timer).
+  std::size_t max_poll_subscriptions = 65536;
 };
 
 /// A guest buffer translated to host memory by a front-end.
@@ -81,6 +87,8 @@ class host {
   const std::vector<std::string>& env() const;
   /// Number of guest fds open now, stdio included (tests check nothing leaks).
   std::size_t open_fd_count() const;
+  /// host_config::max_poll_subscriptions, for front-ends that must refuse before they allocate.
+  std::size_t max_poll_subscriptions() const;
   /// Hands the guest a connected stream socket the embedder made (e.g. one end of socketpair(2)
   /// for wasio-run --waker) as the next guest fd, a socket_stream, non-blocking for the guest. The
   /// host owns `native_fd` from then on, even when this fails (it is closed). Guest thread only, or
@@ -91,7 +99,8 @@ class host {
   // --- Events and sockets.
   /// `out` has room for in.size() events. Never spins: a blocked call costs no CPU (it sleeps in
   /// epoll_wait until a socket wait completes, the earliest deadline's timer fires, or wake()).
-  /// Errors (whole call): inval (no subscriptions, `out` too small, an unknown eventtype tag, a clock
+  /// Errors (whole call): inval (no subscriptions, more than max_poll_subscriptions, `out` too
+  /// small, an unknown eventtype tag, a clock
   /// id outside 0..3, unknown clock flag bits); wasmtime-legacy also badf (an fd that is not open),
   /// notsup (realtime + ABSTIME) and inval (cputime clocks).
   /// Notes: readiness is cached per socket and direction (Asio async_wait sets it, the guest's own

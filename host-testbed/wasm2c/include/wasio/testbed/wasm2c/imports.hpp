@@ -11,7 +11,11 @@
 /// results only on success.
 /// Errors (besides the core's): fault (a pointer or length outside the guest memory, checked before
 /// anything is read, written or done), inval (a flag or enum argument wider than its WASI type,
-/// an iovec count above iovec_count_limit, an fd_seek whence or fd_advise advice out of range).
+/// an iovec count above iovec_count_limit, an fd_seek whence or fd_advise advice out of range,
+/// poll_oneoff with more than host::max_poll_subscriptions()), nomem (the host ran out of memory:
+/// no exception ever unwinds through the module's C frames).
+/// Notes: one call moves at most UINT32_MAX bytes (the size WASI can report): a longer iovec list
+/// is cut there, like Linux's MAX_RW_COUNT, and the call reports the short transfer.
 /// Notes: the calls for which the core has no resource (fd_seek, path_*, ...) still check their
 /// pointers, then return host::fd_unsupported()'s errno; proc_raise returns notsup.
 
