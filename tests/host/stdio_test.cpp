@@ -1,6 +1,9 @@
 // fd_write / fd_read on stdio.
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
+
+#include <cstdint>
 
 #include <thread>
 
@@ -80,6 +83,25 @@ TEST(FdWrite, WritesEverythingToANonBlockingPipeThatFillsUp) {
   reader.join();
   EXPECT_EQ(written, big.size());
   EXPECT_EQ(drained, big);
+}
+
+TEST(FdWrite, MovesAtMostUint32MaxBytesInOneCall) {
+  // Two 3 GiB buffers over one untouched mapping (writes to /dev/null never read them): 6 GiB asked.
+  constexpr std::size_t three_gib = 3ull << 30;
+  void* area = ::mmap(nullptr, three_gib, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  ASSERT_NE(area, MAP_FAILED);
+  int null = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+  ASSERT_GE(null, 0);
+  {
+    harness t(test::harness_options{.stdout_fd = null});
+    const auto* bytes = static_cast<const std::byte*>(area);
+    host_ciovec parts[] = {{bytes, three_gib}, {bytes, three_gib}};
+    std::size_t written = 0;
+    ASSERT_EQ(t.h().fd_write(1, parts, written), errc::success);
+    EXPECT_EQ(written, std::size_t{UINT32_MAX}) << "cut at the largest count WASI can report";
+  }
+  ::close(null);
+  ::munmap(area, three_gib);
 }
 
 TEST(FdWrite, OnAnUnknownFdIsBadf) {

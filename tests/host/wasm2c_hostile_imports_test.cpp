@@ -3,6 +3,7 @@
 // results are written only on success.
 #include <gtest/gtest.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -105,6 +106,35 @@ TEST(Wasm2cImports, FdWriteRejectsMoreIovecsThanTheLimit) {
   harness h;
   fake_guest g(h);
   EXPECT_EQ(Z_wasi_snapshot_preview1Z_fd_write(g.env(), 1, 0x100, wasm2c::iovec_count_limit + 1, 0x200), inval);
+}
+
+TEST(Wasm2cImports, FdWriteOfOverlappingIovecsBeyond4GiBReportsAtMostUint32Max) {
+  // The largest memory wasm2c 1.0.32 can describe (65535 pages), mapped but untouched, and two
+  // iovecs that each cover nearly all of it: 8 GiB asked, to /dev/null (never read).
+  constexpr std::uint64_t pages = 65535;
+  constexpr std::size_t bytes = pages * page;
+  void* area = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  ASSERT_NE(area, MAP_FAILED);
+  int null = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+  ASSERT_GE(null, 0);
+  {
+    harness h(harness_options{.stdout_fd = null});
+    wasm_rt_memory_t memory{};
+    memory.data = static_cast<std::uint8_t*>(area);
+    memory.pages = memory.max_pages = pages;
+    memory.size = static_cast<std::uint32_t>(bytes);
+    Z_wasi_snapshot_preview1_instance_t env{};
+    env.memory = &memory;
+    env.host = &h.h();
+    const std::uint32_t iovecs[] = {0, static_cast<std::uint32_t>(bytes), 0, static_cast<std::uint32_t>(bytes)};
+    std::memcpy(memory.data + 0x100, iovecs, sizeof iovecs);
+    EXPECT_EQ(Z_wasi_snapshot_preview1Z_fd_write(&env, 1, 0x100, 2, 0x200), ok);
+    std::uint32_t written = 0;
+    std::memcpy(&written, memory.data + 0x200, 4);
+    EXPECT_EQ(written, UINT32_MAX) << "a count above 4 GiB must be cut, not wrapped";
+  }
+  ::close(null);
+  ::munmap(area, bytes);
 }
 
 TEST(Wasm2cImports, FdWriteRejectsAnIovecWhoseRangeWrapsAround) {

@@ -2,6 +2,7 @@
 // encode results only on success (the uvwasi / wasm2c-adapter shape, see STYLE.md).
 #include "wasio/testbed/wasm2c/imports.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cinttypes>
 #include <cstdarg>
@@ -118,6 +119,9 @@ std::uint32_t unsupported(const host_call& call, std::string_view function, std:
 
 /// Decodes a guest iovec/ciovec array into host buffers. Every element is checked before the
 /// caller does anything, so a bad last iovec fails the call with nothing read or written.
+/// The buffers handed on total at most UINT32_MAX bytes (the most a u32 result can report; the
+/// iovecs may overlap, so their sum is not bounded by the memory): the list is cut there, the
+/// last buffer shortened, like Linux's MAX_RW_COUNT, and the call is a short transfer.
 template <class HostIovec>
 std::uint32_t decode_iovecs(const host_call& call, guest_ptr iovs, std::uint32_t count,
                             std::vector<HostIovec>& out) {
@@ -127,6 +131,7 @@ std::uint32_t decode_iovecs(const host_call& call, guest_ptr iovs, std::uint32_t
   if (count > iovec_count_limit)
     return call.reject(errc::inval, "%" PRIu32 " iovecs, limit %" PRIu32, count, iovec_count_limit);
   out.reserve(count);
+  std::uint64_t room = UINT32_MAX;
   for (std::uint32_t i = 0; i < count; ++i) {
     // Safety: the whole array was checked above; i * 8 + 4 stays inside it.
     guest_ptr entry = iovs + i * static_cast<std::uint32_t>(abi::guest_iovec_size);
@@ -135,7 +140,9 @@ std::uint32_t decode_iovecs(const host_call& call, guest_ptr iovs, std::uint32_t
     auto bytes = memory.bytes(buf, len);
     if (!bytes)
       return call.reject(errc::fault, "iovec %" PRIu32 " {0x%" PRIx32 ", %" PRIu32 "} out of bounds", i, buf, len);
-    out.push_back(HostIovec{bytes->data(), bytes->size()});
+    const std::uint64_t take = std::min<std::uint64_t>(len, room);
+    if (take > 0 || len == 0) out.push_back(HostIovec{bytes->data(), static_cast<std::size_t>(take)});
+    room -= take;
   }
   return to_wasi(errc::success);
 }

@@ -54,6 +54,8 @@ struct host_config {
 };
 
 /// A guest buffer translated to host memory by a front-end.
+/// Notes: one call moves at most UINT32_MAX bytes (WASI reports sizes as u32); a longer list of
+/// buffers is cut there and the call reports a short transfer.
 struct host_iovec {
   std::byte* data;
   std::size_t size;
