@@ -445,8 +445,8 @@ void command_engine::command_cmd(args_t a, reply_buffer& out) {
     }
     return;
   }
-  // redis-cli asks for DOCS to build its help; an empty map makes it fall back to what it ships.
-  if (equals_nocase(a[1], "docs")) return out.array(0);
+  // DOCS is left unknown on purpose: redis-cli asks for it at start and, refused, uses the help it
+  // ships (an empty answer would leave its `help` empty).
   out.error("ERR unknown subcommand '" + std::string(c_string(a[1])) + "'. Try COMMAND HELP.");
 }
 

@@ -3,7 +3,7 @@
 ///
 /// Commands: PING, ECHO, GET, SET (EX, PX, EXAT, PXAT, NX, XX, GET, KEEPTTL), GETSET, DEL, EXISTS,
 /// INCR, DECR, INCRBY, DECRBY, MGET, MSET, EXPIRE, PEXPIRE (NX, XX, GT, LT), TTL, PTTL, DBSIZE,
-/// FLUSHALL, KEYS, INFO, CONFIG GET, COMMAND (COUNT, INFO, DOCS), SELECT 0, QUIT. Names are
+/// FLUSHALL, KEYS, INFO, CONFIG GET, COMMAND (COUNT, INFO), SELECT 0, QUIT. Names are
 /// case-insensitive.
 ///
 /// Errors (RESP error replies, with Redis 7's wording so clients and scripts see what they expect):

@@ -178,7 +178,7 @@ TEST_F(CommandEngine, CommandDescribesTheTable) {
             "*2\r\n*10\r\n$3\r\nget\r\n:2\r\n*2\r\n+readonly\r\n+fast\r\n:1\r\n:1\r\n:1\r\n*0\r\n*0\r\n*0\r\n*0\r\n*-1\r\n");
   const std::string all = run({"COMMAND"});
   EXPECT_EQ(all.rfind("*" + std::to_string(kv::command_engine::commands().size()) + "\r\n", 0), 0u);
-  EXPECT_EQ(run({"COMMAND", "DOCS"}), "*0\r\n");
+  EXPECT_EQ(run({"COMMAND", "DOCS"}), "-ERR unknown subcommand 'DOCS'. Try COMMAND HELP.\r\n");
 }
 
 TEST_F(CommandEngine, InfoReportsSectionsAndCounters) {
