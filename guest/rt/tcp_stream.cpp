@@ -80,13 +80,13 @@ bool tcp_stream::read_exact_awaiter::attempt_once(detail::io_waiter& w) {
     auto n = self.stream_->socket_.read(self.into_.subspan(self.filled_));
     if (would_block_now(n)) return false;
     if (!n) {
-      self.outcome_ = fail(n.error());
+      self.outcome_ = transfer(fail(n.error()), self.filled_);
       return true;
     }
     if (*n == 0) break;  // end of stream: a short count tells the caller
     self.filled_ += *n;
   }
-  self.outcome_ = self.filled_;
+  self.outcome_ = transfer(self.filled_);
   return true;
 }
 
@@ -143,12 +143,12 @@ bool tcp_stream::write_all_awaiter::attempt_once(detail::io_waiter& w) {
       return false;
     }
     if (!n) {
-      self.outcome_ = fail(n.error());
+      self.outcome_ = transfer(fail(n.error()), self.sent_);
       return true;
     }
     self.sent_ += *n;
   }
-  self.outcome_ = result<void>();
+  self.outcome_ = transfer(self.sent_);
   return true;
 }
 

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -65,7 +66,10 @@ TEST_P(RtTcp, WriteAllPushesMegabytesThroughBackpressure) {
   auto serve = [&]() -> task<result<void>> {
     auto stream = co_await listener_.accept();
     if (!stream) co_return fail(stream.error());
-    co_return co_await stream->write_all(bytes_of(big));
+    auto sent = co_await stream->write_all(bytes_of(big));
+    if (!sent) co_return fail(sent.error());
+    EXPECT_EQ(*sent, big.size());
+    co_return result<void>();
   };
   std::string got;
   std::thread peer([&] { got = c.receive(big.size()); });
@@ -96,6 +100,53 @@ TEST_P(RtTcp, ReadExactReportsAShortCountAtEndOfStream) {
   auto r = h_.rt().block_on(serve());
   ASSERT_TRUE(r) << name(r.error());
   EXPECT_EQ(*r, "abcde|fgh");
+}
+
+TEST_P(RtTcp, ReadExactCutShortByATimeoutKeepsTheBytesThatArrived) {
+  client c(h_.port());
+  std::string body(1000, '\0');
+  for (std::size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>('a' + i % 26);
+  // Loopback queues sent bytes at the receiver before send returns: all 600 are there to read.
+  ASSERT_TRUE(c.send_all(std::string_view(body).substr(0, 600)));
+  auto serve = [&]() -> task<result<std::string>> {
+    auto stream = co_await listener_.accept();
+    if (!stream) co_return fail(stream.error());
+    std::vector<std::byte> into(body.size());
+    auto got = co_await rt::with_timeout(20ms, stream->read_exact(into));  // rt::transfer's example
+    if (got || got.error() != errc::timedout) co_return fail(errc::proto);
+    const std::size_t kept = got.transferred();
+    EXPECT_EQ(kept, 600u);
+    EXPECT_TRUE(c.send_all(std::string_view(body).substr(600)));
+    c.shutdown_sending();
+    auto rest = co_await stream->read_exact(std::span(into).subspan(kept));
+    if (!rest) co_return fail(rest.error());
+    co_return text_of(std::span(into).first(kept + *rest));
+  };
+  auto r = h_.rt().block_on(serve());
+  ASSERT_TRUE(r) << name(r.error());
+  EXPECT_TRUE(*r == body) << "bytes read before the timeout were lost or misplaced";
+}
+
+TEST_P(RtTcp, WriteAllCutShortByATimeoutReportsHowMuchWasSent) {
+  client c(h_.port());
+  // Far more than the socket buffers hold while the client reads nothing.
+  std::string big(32 << 20, '\0');
+  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>('a' + i % 26);
+  auto serve = [&]() -> task<result<std::size_t>> {
+    auto stream = co_await listener_.accept();
+    if (!stream) co_return fail(stream.error());
+    auto sent = co_await rt::with_timeout(50ms, stream->write_all(bytes_of(big)));
+    if (sent || sent.error() != errc::timedout) co_return fail(errc::proto);
+    if (auto r = stream->shutdown(net::shutdown_how::write); !r) co_return fail(r.error());
+    co_return sent.transferred();
+  };
+  auto r = h_.rt().block_on(serve());
+  ASSERT_TRUE(r) << name(r.error());
+  EXPECT_GT(*r, 0u);
+  EXPECT_LT(*r, big.size());
+  const std::string got = c.receive(big.size());  // up to the server's end of stream
+  EXPECT_EQ(got.size(), *r) << "the count must be exactly what the peer receives";
+  EXPECT_TRUE(std::string_view(got) == std::string_view(big).substr(0, got.size()));
 }
 
 TEST_P(RtTcp, ReadUntilSplitsLinesAndKeepsWhatFollows) {

@@ -9,8 +9,11 @@
 /// reaches the caller. End of stream is a read of zero bytes.
 ///
 /// Errors (every await):
-/// - canceled: the awaiting task's stop token was stopped; nothing was consumed by this await
-///   (data that arrived stays in the socket for the next read).
+/// - canceled: the awaiting task's stop token was stopped. read, read_until and write consume or
+///   send nothing when canceled (data that arrived stays in the socket, or in read_until's buffer,
+///   for the next read). read_exact and write_all may have moved part of their bytes first: they
+///   give an rt::transfer whose transferred() counts them on failure too (bytes [0, n) of the
+///   buffer were filled / sent), so a canceled or timed-out one can be resumed at that offset.
 /// - busy: another await of the same direction is already parked on this stream (one reader and
 ///   one writer at a time).
 /// - badf: the stream was closed (possibly while the await was parked).
@@ -37,6 +40,7 @@
 #include "wasio/result.hpp"
 #include "wasio/rt/detail/io.hpp"
 #include "wasio/rt/runtime.hpp"
+#include "wasio/rt/transfer.hpp"
 
 namespace wasio::rt {
 
@@ -60,7 +64,7 @@ class tcp_stream {
       return stream_->rt_->begin_io(*this, h, h.promise().stop, Derived::slot_of(*stream_));
     }
     Outcome await_resume() {
-      if (early != errc::success) return fail(early);
+      if (early != errc::success) return static_cast<Derived&>(*this).ended_early(early);
       return std::move(outcome_);
     }
 
@@ -71,6 +75,9 @@ class tcp_stream {
     static Derived& self(io_waiter& w) { return static_cast<Derived&>(w); }
     static detail::io_waiter*& reader_slot(tcp_stream& s) { return s.io_.reader; }
     static detail::io_waiter*& writer_slot(tcp_stream& s) { return s.io_.writer; }
+    /// The outcome when the await ends without finishing (canceled, busy, badf); awaiters that may
+    /// have moved bytes by then hide this to report them.
+    Outcome ended_early(errc code) const { return fail(code); }
     tcp_stream* stream_;
     Outcome outcome_ = fail(errc::again);
   };
@@ -85,12 +92,14 @@ class tcp_stream {
    private:
     std::span<std::byte> into_;
   };
-  /// Fills `into` completely; a count below into.size() means the stream ended first.
-  class [[nodiscard]] read_exact_awaiter : public io_awaiter<read_exact_awaiter, result<std::size_t>> {
+  /// Fills `into` completely; a count below into.size() means the stream ended first. A failure
+  /// keeps the count of the bytes that arrived before it (see rt::transfer).
+  class [[nodiscard]] read_exact_awaiter : public io_awaiter<read_exact_awaiter, transfer> {
    public:
     read_exact_awaiter(tcp_stream& s, std::span<std::byte> into) : io_awaiter(s), into_(into) {}
     static bool attempt_once(detail::io_waiter& w);
     static detail::io_waiter*& slot_of(tcp_stream& s) { return reader_slot(s); }
+    transfer ended_early(errc code) const { return transfer(fail(code), filled_); }
 
    private:
     std::span<std::byte> into_;
@@ -120,12 +129,13 @@ class tcp_stream {
    private:
     std::span<const std::byte> from_;
   };
-  /// Writes all of `from`.
-  class [[nodiscard]] write_all_awaiter : public io_awaiter<write_all_awaiter, result<void>> {
+  /// Writes all of `from`. A failure keeps the count of the bytes sent before it (see rt::transfer).
+  class [[nodiscard]] write_all_awaiter : public io_awaiter<write_all_awaiter, transfer> {
    public:
     write_all_awaiter(tcp_stream& s, std::span<const std::byte> from) : io_awaiter(s), from_(from) {}
     static bool attempt_once(detail::io_waiter& w);
     static detail::io_waiter*& slot_of(tcp_stream& s) { return writer_slot(s); }
+    transfer ended_early(errc code) const { return transfer(fail(code), sent_); }
 
    private:
     std::span<const std::byte> from_;
@@ -134,7 +144,8 @@ class tcp_stream {
 
   /// `co_await s.read(buf)`: result<size_t>, 0 at end of stream (and for an empty buffer).
   read_awaiter read(std::span<std::byte> into) { return read_awaiter(*this, into); }
-  /// `co_await s.read_exact(buf)`: result<size_t>, into.size() unless the stream ended first.
+  /// `co_await s.read_exact(buf)`: rt::transfer, into.size() unless the stream ended first; on
+  /// failure transferred() bytes of `into` were filled.
   read_exact_awaiter read_exact(std::span<std::byte> into) { return read_exact_awaiter(*this, into); }
   /// `co_await s.read_until(buffer, delim, max)`: result<size_t>, the length of the line in
   /// `buffer` including the delimiter; 0 when the stream ended first (what came stays in
@@ -145,7 +156,8 @@ class tcp_stream {
   }
   /// `co_await s.write(bytes)`: result<size_t>, possibly short.
   write_awaiter write(std::span<const std::byte> from) { return write_awaiter(*this, from); }
-  /// `co_await s.write_all(bytes)`: result<void>.
+  /// `co_await s.write_all(bytes)`: rt::transfer, from.size() on success; on failure
+  /// transferred() bytes of `from` were sent.
   write_all_awaiter write_all(std::span<const std::byte> from) { return write_all_awaiter(*this, from); }
 
   /// Ends one or both directions now (it never waits). Errors: as net::tcp_stream::shutdown.

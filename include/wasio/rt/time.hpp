@@ -9,7 +9,8 @@
 /// - sleep_for, sleep_until: canceled when the task's stop token is stopped first (the timer is gone).
 /// - with_timeout(d, a): timedout when `d` passed before `a` finished (a was canceled through its
 ///   stop token and nothing it owned is left registered); canceled when the awaiting task itself
-///   was stopped; otherwise a's own outcome.
+///   was stopped; otherwise a's own outcome. An rt::transfer outcome (read_exact, write_all) keeps
+///   its byte count through the timeout: the bytes moved before the deadline are not lost.
 /// Notes:
 /// - with_timeout is cooperative: it stops the awaitable's stop token, which every await of this
 ///   library honours; a task that computes without awaiting finishes first.
@@ -21,6 +22,7 @@
 ///   if (!got && got.error() == wasio::errc::timedout) ...;  // nothing arrived in time
 
 #include <chrono>
+#include <concepts>
 #include <coroutine>
 #include <utility>
 
@@ -91,6 +93,17 @@ class stop_link {
   stop_callback cancel_;
 };
 
+/// `got` turned into a timeout, keeping whatever progress the outcome type can carry.
+template <class Outcome>
+Outcome timed_out(const Outcome&) {
+  return Outcome(fail(errc::timedout));
+}
+template <class Outcome>
+  requires requires(const Outcome& o) { { o.with_error(errc::timedout) } -> std::same_as<Outcome>; }
+Outcome timed_out(const Outcome& got) {
+  return got.with_error(errc::timedout);
+}
+
 template <class A>
 using await_result_t = decltype(std::declval<A&>().await_resume());
 template <class A>
@@ -115,7 +128,7 @@ task<typename detail::awaited<Awaitable>::type> with_timeout(clock::duration d, 
   outcome got = co_await std::move(awaitable);
   self.stop = outer;
   if (!got && got.error() == errc::canceled && deadline.fired() && !outer.stop_requested())
-    co_return outcome(fail(errc::timedout));
+    co_return detail::timed_out(got);
   co_return got;
 }
 
