@@ -301,6 +301,28 @@ TEST_P(WakeChannel, AnIdleLoopWithTheDefaultStrategiesMakesNoPeriodicPolls) {
   std::fclose(trace);
 }
 
+TEST_P(WakeChannel, AFloodOfWakeBytesIsDrainedInBoundedSlicesAndNoneIsLost) {
+  readiness_host h(GetParam());
+  adopted_pair pair(h.host());
+  auto channel = wake::wake_channel::from_stream(pair.guest_fd);
+  ASSERT_TRUE(channel.watch(h.registry()));
+  const std::string flood(48 * 1024, 'w');
+  ASSERT_EQ(::send(pair.host_end, flood.data(), flood.size(), MSG_NOSIGNAL), static_cast<ssize_t>(flood.size()));
+  std::size_t total = 0, drains = 0;
+  events got;
+  while (total < flood.size()) {
+    ASSERT_TRUE(h.poll().wait(got, readiness_test::guard));
+    ASSERT_FALSE(got.empty()) << "hang guard: the rest of the flood must keep the channel ready";
+    const std::size_t n = channel.drain().value();
+    EXPECT_LE(n, 16u * 1024) << "one drain reads a bounded slice";
+    total += n;
+    ++drains;
+  }
+  EXPECT_EQ(total, flood.size());
+  EXPECT_GE(drains, 3u);
+  channel.unwatch();
+}
+
 INSTANTIATE_TEST_SUITE_P(Profiles, WakeChannel, ::testing::ValuesIn(readiness_test::all_profiles),
                          readiness_test::profile_name);
 

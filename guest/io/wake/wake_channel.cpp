@@ -27,6 +27,8 @@ result<std::optional<std::string_view>> find_variable(std::vector<char*>& pointe
   return std::optional<std::string_view>();
 }
 
+constexpr int max_reads_per_drain = 64;  // of 256 bytes: 16 KiB of wake bytes per stream per drain
+
 }  // namespace
 
 result<std::optional<sys::fd_t>> host_channel_fd() {
@@ -88,12 +90,20 @@ void wake_channel::release() {
 
 result<void> wake_channel::watch(registry& r) {
   if (watched_ != nullptr) unwatch();
-  if (!closed_) {
-    if (auto tok = r.register_source(main_, interest::readable); !tok) return fail(tok.error());
-  }
-  for (source& c : connections_)
-    if (auto tok = r.register_source(c, interest::readable); !tok) return fail(tok.error());
   watched_ = &r;
+  bool ok = true;
+  errc failure = errc::success;
+  if (!closed_) {
+    if (auto tok = r.register_source(main_, interest::readable); !tok) ok = false, failure = tok.error();
+  }
+  for (source& c : connections_) {
+    if (!ok) break;
+    if (auto tok = r.register_source(c, interest::readable); !tok) ok = false, failure = tok.error();
+  }
+  if (!ok) {
+    unwatch();  // all or nothing
+    return fail(failure);
+  }
   return {};
 }
 
@@ -118,7 +128,9 @@ result<std::size_t> wake_channel::drain_stream(source& s, bool& ended) {
   const sys::buffer into{bytes.data(), bytes.size()};
   std::size_t total = 0;
   ended = false;
-  for (;;) {
+  // Bounded per drain, so a waker that never stops writing cannot keep the loop here: the channel
+  // is level-triggered, what is left fires again on the next poll.
+  for (int reads = 0; reads < max_reads_per_drain; ++reads) {
     auto n = sys::fd_read(s.raw_fd(), std::span(&into, 1));
     if (!n && n.error() == errc::again) return total;
     if (!n) {
@@ -131,6 +143,7 @@ result<std::size_t> wake_channel::drain_stream(source& s, bool& ended) {
     }
     total += *n;
   }
+  return total;
 }
 
 void wake_channel::close_connection(std::size_t index) {

@@ -20,7 +20,8 @@
 /// Notes: the registry must outlive the channel's registration (unwatch() or destroy the channel
 ///   first). A stream channel owns its fd and closes it; a control listener is not closed (it is the
 ///   host's pre-opened listener), its accepted waker connections are. The channel is level-triggered:
-///   drain() on every event, or the next poll returns at once.
+///   drain() on every event, or the next poll returns at once. One drain reads at most 16 KiB per
+///   stream, so a waker that never stops writing cannot hold the loop; the rest fires next poll.
 ///
 /// Example (compiled in examples/wakeup/main.cpp, which also falls back to a control listener):
 ///   auto channel = wasio::wake::open_default_channel(poll.registry()).value();  // WASIO_WAKER_FD
