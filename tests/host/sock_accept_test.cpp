@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include <chrono>
+#include <cstdint>
 #include <thread>
 
 #include "test_support.hpp"
@@ -29,6 +30,26 @@ TEST(SockAccept, GivesTheNextFdAfterTheListeners) {
   EXPECT_EQ(accepted, 5u);
   EXPECT_EQ(t.h().open_fd_count(), 6u);
   EXPECT_EQ(t.h().fd_close(accepted), errc::success);
+}
+
+TEST(SockAccept, AfterTheFdCounterWrapsNoOpenFdIsReplaced) {
+  harness t(test::harness_options{.first_dynamic_fd = UINT32_MAX - 1});
+  auto [first_client, first] = t.connected_pair();
+  auto [second_client, second] = t.connected_pair();
+  auto [third_client, third] = t.connected_pair();
+  EXPECT_EQ(first, UINT32_MAX - 1);
+  EXPECT_EQ(second, UINT32_MAX);
+  EXPECT_EQ(third, 4u) << "after the wrap: past stdio (0-2) and the listener (3)";
+  EXPECT_EQ(t.h().open_fd_count(), 4u + 3u) << "a live fd was replaced";
+  abi::fdstat stdin_stat{};
+  ASSERT_EQ(t.h().fd_fdstat_get(0, stdin_stat), errc::success);
+  EXPECT_NE(stdin_stat.filetype, static_cast<std::uint8_t>(abi::filetype::socket_stream));
+  // The listener still listens, and fds keep coming from the wrapped counter.
+  auto [fourth_client, fourth] = t.connected_pair();
+  EXPECT_EQ(fourth, 5u);
+  test::client_send(first_client, "x");
+  EXPECT_EQ(test::guest_recv(t.h(), first, 1, abi::recv_waitall), "x");
+  for (abi::fd fd : {first, second, third, fourth}) EXPECT_EQ(t.h().fd_close(fd), errc::success);
 }
 
 TEST(SockAccept, OnAStreamIsBadf) {

@@ -69,6 +69,7 @@ harness::harness(harness_options options)
   config.trace = options.trace;
   config.max_open_fds = options.max_open_fds;
   config.max_poll_subscriptions = options.max_poll_subscriptions;
+  config.first_dynamic_fd = options.first_dynamic_fd;
   config.stdin_fd = stdin_pipe.read_end;
   config.stdout_fd = options.stdout_fd >= 0 ? options.stdout_fd : stdout_pipe.write_end;
   config.stderr_fd = stderr_pipe.write_end;

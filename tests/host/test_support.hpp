@@ -25,6 +25,8 @@ struct harness_options {
   std::size_t listeners = 1;
   std::size_t max_open_fds = 16384;
   std::size_t max_poll_subscriptions = 65536;
+  /// host_config::first_dynamic_fd (0: right after the listeners).
+  abi::fd first_dynamic_fd = 0;
   /// The guest's stdout: -1 for the harness pipe, else a descriptor the test owns (e.g. /dev/null).
   int stdout_fd = -1;
   std::FILE* trace = nullptr;

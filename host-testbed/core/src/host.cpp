@@ -3,7 +3,9 @@
 #include <unistd.h>
 #include <sched.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <string>
 
@@ -23,7 +25,13 @@ host::impl::~impl() {
 }
 
 open_fd& host::impl::add(std::unique_ptr<open_fd> entry) {
-  entry->number = next_fd_++;
+  // Fewer than 2^32 - 3 fds are ever open (max_open_fds), so a free number is at most
+  // fds_.size() steps away; after a wrap, 0..2 stay stdio's numbers even when stdio was closed.
+  constexpr abi::fd first_after_wrap = 3;
+  auto advance = [this] { next_fd_ = next_fd_ == UINT32_MAX ? first_after_wrap : next_fd_ + 1; };
+  while (fds_.contains(next_fd_)) advance();
+  entry->number = next_fd_;
+  advance();
   auto& slot = fds_[entry->number];
   slot = std::move(entry);
   return *slot;
@@ -67,6 +75,7 @@ result<std::unique_ptr<host>> host::create(host_config config) {
   for (const listen_spec& spec : state->config.listeners) {
     if (auto opened = state->open_listener(spec); !opened) return fail(opened.error());
   }
+  state->next_fd_ = std::max(state->next_fd_, state->config.first_dynamic_fd);
   return std::unique_ptr<host>(new host(std::move(state)));
 }
 

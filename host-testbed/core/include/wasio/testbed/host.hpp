@@ -7,7 +7,9 @@
 ///
 /// Threads: one guest thread calls everything, except wake(), which any thread may call.
 /// Errors: every call returns the errno the selected profile's host would give (errc::success = 0).
-/// Notes: fd numbers are never reused (a monotonic counter), like wasmtime's legacy host.
+/// Notes: fd numbers are not reused (a monotonic counter), like wasmtime's legacy host, until the
+/// 32-bit counter wraps: it then restarts after stdio (3) and skips every number still open, so a
+/// new fd never replaces a live one.
 
 #include <cstddef>
 #include <cstdint>
@@ -51,6 +53,10 @@ struct host_config {
   /// without a cap a guest with 4 GiB of cheap memory makes the host allocate gigabytes. 65536 is far
   /// above any event loop's set (one read and one write per socket, plus a timer).
   std::size_t max_poll_subscriptions = 65536;
+  /// Testing aid: the fd number the first accepted or adopted socket gets (0: right after the
+  /// listeners, as wasmtime numbers them). Tests set it near UINT32_MAX to reach the counter's
+  /// wrap-around without 2^32 accepts; nothing else needs it.
+  abi::fd first_dynamic_fd = 0;
 };
 
 /// A guest buffer translated to host memory by a front-end.
