@@ -173,6 +173,62 @@ TEST(SockRecv, AfterAPeerResetIsConnreset) {
   EXPECT_EQ(t.h().fd_close(fd), errc::success);
 }
 
+TEST(SockRecv, AResetAfterAPartialWaitallReadComesWithTheNextCallNotAsEndOfStream) {
+  for (profile p : {profile::strict, profile::wasmtime_legacy}) {
+    harness t(p);
+    auto [client, fd] = t.connected_pair(0);  // blocking: WAITALL waits for the rest, then meets the reset
+    test::client_send(client, "abc");
+    t.reset_client(client);
+    EXPECT_EQ(test::guest_recv(t.h(), fd, 8, abi::recv_waitall), "abc") << name(p);
+    auto outcome = test::poll(t.h(), {test::read_subscription(1, fd), test::safety_clock()});
+    ASSERT_FALSE(outcome.events.empty());
+    EXPECT_EQ(outcome.events[0].user, 1u) << "a kept error makes the fd ready";
+    char buffer[8];
+    host_iovec iov = into(buffer, 8);
+    std::size_t received = 99;
+    abi::roflags out_flags = 0;
+    EXPECT_EQ(t.h().sock_recv(fd, {&iov, 1}, 0, received, out_flags), errc::connreset) << name(p);
+    EXPECT_EQ(received, 0u);
+    // Reported once, like the kernel does; afterwards the dead stream reads as its end.
+    EXPECT_EQ(t.h().sock_recv(fd, {&iov, 1}, 0, received, out_flags), errc::success) << name(p);
+    EXPECT_EQ(received, 0u);
+    EXPECT_EQ(t.h().fd_close(fd), errc::success);
+  }
+}
+
+TEST(SockRecv, AResetKeptByAPartialReadIsReturnedByTheNextFdWrite) {
+  harness t;
+  auto [client, fd] = t.connected_pair(0);
+  test::client_send(client, "abc");
+  t.reset_client(client);
+  EXPECT_EQ(test::guest_recv(t.h(), fd, 8, abi::recv_waitall), "abc");
+  host_ciovec part = from("late");
+  std::size_t written = 0;
+  EXPECT_EQ(t.h().fd_write(fd, {&part, 1}, written), errc::connreset);
+  EXPECT_EQ(t.h().fd_close(fd), errc::success);
+}
+
+TEST(SockSend, AResetDuringABlockingSendIsAShortSendThenConnreset) {
+  harness t;
+  auto [client, fd] = t.connected_pair(0);
+  // More than both socket buffers hold, to a client that never reads: the guest blocks in the host.
+  const std::string big(64 << 20, 'b');
+  const int guest_thread = test::current_thread_id();
+  std::thread resetter([&t, guest_thread, client = client] {
+    test::wait_until_blocked(guest_thread);
+    t.reset_client(client);
+  });
+  const std::size_t sent = test::guest_send(t.h(), fd, big);
+  resetter.join();
+  EXPECT_GT(sent, 0u);
+  EXPECT_LT(sent, big.size());
+  host_ciovec part = from("more");
+  std::size_t more = 99;
+  EXPECT_EQ(t.h().sock_send(fd, {&part, 1}, 0, more), errc::connreset) << "the reset that cut the send";
+  EXPECT_EQ(more, 0u);
+  EXPECT_EQ(t.h().fd_close(fd), errc::success);
+}
+
 TEST(SockSend, DeliversEveryIovecToTheClient) {
   harness t;
   auto [client, fd] = t.connected_pair();

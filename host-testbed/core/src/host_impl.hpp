@@ -47,6 +47,11 @@ struct open_fd {
   /// epoll refused the stdio descriptor (a regular file, /dev/null): it never blocks.
   bool watcher_unsupported = false;
   readiness read, write;
+  /// A stream error the kernel reported once, after some bytes had already moved in the same call
+  /// (a reset during a WAITALL read or a blocking send): that call returned its partial count, and
+  /// the next recv/send/fd_read/fd_write returns this instead of a 0-byte read that would look like
+  /// an orderly end of stream. probe() reports the fd ready while it is set.
+  errc pending_error = errc::success;
 
   readiness& state(direction d) { return d == direction::read ? read : write; }
   bool is_socket() const { return kind != fd_kind::stdio; }

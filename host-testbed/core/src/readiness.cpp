@@ -76,6 +76,8 @@ void host::impl::wait_until_ready(open_fd& f, direction d) {
 }
 
 fd_probe host::impl::probe(open_fd& f, direction d, bool& cache_said_not_ready) {
+  // The next recv/send returns the kept error at once: that is readiness, whatever the kernel says.
+  if (f.pending_error != errc::success) return fd_probe{true, d == direction::read ? short(POLLIN) : short(POLLOUT), 0};
   if (f.is_socket()) {
     if (f.kind == fd_kind::listener && d == direction::write) {
       cache_said_not_ready = true;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <utility>
 
 #include "errno_map.hpp"
 #include "host_impl.hpp"
@@ -15,6 +16,7 @@ namespace wasio::testbed {
 errc host::impl::receive(open_fd& f, std::span<const host_iovec> buffers, bool first_only, int flags,
                          bool wait_all, std::size_t& received) {
   received = 0;
+  if (f.pending_error != errc::success) return std::exchange(f.pending_error, errc::success);
   const std::size_t wanted = first_only ? first_nonempty_size(buffers) : total_size(buffers);
   if (wanted == 0) return errc::success;
   iovec vectors[max_iovecs];
@@ -37,13 +39,18 @@ errc host::impl::receive(open_fd& f, std::span<const host_iovec> buffers, bool f
       wait_until_ready(f, direction::read);
       continue;
     }
-    if (received > 0) return errc::success;  // the error stays pending for the next call
+    if (received > 0) {
+      // The kernel reports the error only this once: keep it for the next call on this fd.
+      f.pending_error = from_errno(errno);
+      return errc::success;
+    }
     return from_errno(errno);
   }
 }
 
 errc host::impl::transmit(open_fd& f, std::span<const host_ciovec> buffers, std::size_t& sent) {
   sent = 0;
+  if (f.pending_error != errc::success) return std::exchange(f.pending_error, errc::success);
   const std::size_t wanted = total_size(buffers);
   if (wanted == 0) return errc::success;
   iovec vectors[max_iovecs];
@@ -65,7 +72,10 @@ errc host::impl::transmit(open_fd& f, std::span<const host_ciovec> buffers, std:
       wait_until_ready(f, direction::write);
       continue;
     }
-    if (sent > 0) return errc::success;
+    if (sent > 0) {
+      f.pending_error = from_errno(errno);  // reported once by the kernel: kept for the next call
+      return errc::success;
+    }
     return from_errno(errno);
   }
 }

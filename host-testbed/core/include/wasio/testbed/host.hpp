@@ -136,13 +136,16 @@ class host {
   /// Errors: again, connreset, badf, notsock (stdio), notconn (a listener), inval (unknown riflags
   /// bits), uvwasi notsup (any flag).
   /// Notes: roflags is always 0. WAITALL loops until the buffers are full; at EOF (or an error after
-  /// some bytes) it returns what arrived, without an error. PEEK with WAITALL peeks once.
+  /// some bytes) it returns what arrived, without an error; such an error (a peer reset) is kept in
+  /// the fd and returned by its next recv, send, fd_read or fd_write (poll reports the fd ready
+  /// meanwhile), so a reset is never mistaken for an orderly end of stream. PEEK with WAITALL peeks once.
   /// wasmtime-legacy fills only the first non-empty buffer. uvwasi gives again for a 0-byte read, so
   /// EOF is not visible through its sock_recv (fd_read still returns 0).
   errc sock_recv(abi::fd fd, std::span<const host_iovec> buffers, abi::riflags flags, std::size_t& received,
                  abi::roflags& out_flags);
   /// Errors: again, pipe, connreset, badf, notsock, notconn (a listener); siflags != 0: inval
-  /// (strict, uvwasi), ignored (wasmtime-legacy). Never raises SIGPIPE. A blocking socket sends all.
+  /// (strict, uvwasi), ignored (wasmtime-legacy). Never raises SIGPIPE. A blocking socket sends all;
+  /// an error after some bytes went out is a short send, and the error comes with the next call.
   errc sock_send(abi::fd fd, std::span<const host_ciovec> buffers, abi::siflags flags, std::size_t& sent);
   /// Errors: badf, notsock, notconn (a listener: Linux would stop it listening), inval (0 or bits
   /// above RD|WR; strict and wasmtime-legacy), uvwasi notsup for anything but WR.
