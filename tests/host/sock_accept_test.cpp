@@ -66,6 +66,15 @@ TEST(SockAccept, OnStdioIsNotsock) {
   EXPECT_EQ(t.h().sock_accept(0, abi::fdflag_nonblock, accepted), errc::notsock);
 }
 
+TEST(SockAccept, WasmtimeLegacyOnAnythingButAListenerIsBadf) {
+  harness t(profile::wasmtime_legacy);
+  abi::fd accepted = 0;
+  for (abi::fd stdio : {0u, 1u, 2u}) EXPECT_EQ(t.h().sock_accept(stdio, abi::fdflag_nonblock, accepted), errc::badf);
+  auto [client, fd] = t.connected_pair();
+  EXPECT_EQ(t.h().sock_accept(fd, abi::fdflag_nonblock, accepted), errc::badf);
+  EXPECT_EQ(t.h().fd_close(fd), errc::success);
+}
+
 TEST(SockAccept, OnAnUnknownFdIsBadf) {
   harness t;
   abi::fd accepted = 0;

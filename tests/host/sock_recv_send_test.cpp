@@ -141,6 +141,19 @@ TEST(SockRecv, OnStdioIsNotsock) {
   EXPECT_EQ(t.h().sock_recv(0, {&iov, 1}, 0, received, out_flags), errc::notsock);
 }
 
+TEST(SockRecvSend, WasmtimeLegacyOnStdioOrAListenerIsBadf) {
+  harness t(profile::wasmtime_legacy);
+  char buffer[4];
+  host_iovec iov = into(buffer, 4);
+  host_ciovec part = from("x");
+  std::size_t count = 0;
+  abi::roflags out_flags = 0;
+  for (abi::fd fd : {0u, 1u, 3u}) {
+    EXPECT_EQ(t.h().sock_recv(fd, {&iov, 1}, 0, count, out_flags), errc::badf) << fd;
+    EXPECT_EQ(t.h().sock_send(fd, {&part, 1}, 0, count), errc::badf) << fd;
+  }
+}
+
 TEST(SockRecv, OnAnUnknownFdIsBadf) {
   harness t;
   std::size_t received = 0;

@@ -55,5 +55,16 @@ TEST(SockShutdown, OnStdioIsNotsockOnAListenerNotconnOnUnknownBadf) {
   EXPECT_EQ(t.h().fd_close(accepted), errc::success);
 }
 
+TEST(SockShutdown, WasmtimeLegacyOnStdioOrAListenerIsBadfAndTheListenerStillListens) {
+  harness t(profile::wasmtime_legacy);
+  EXPECT_EQ(t.h().sock_shutdown(1, abi::shut_wr), errc::badf);
+  EXPECT_EQ(t.h().sock_shutdown(3, abi::shut_rd), errc::badf);
+  EXPECT_EQ(t.h().sock_shutdown(3, 0), errc::badf) << "the fd is checked before the flags";
+  t.connect_client();
+  abi::fd accepted = 0;
+  ASSERT_EQ(t.h().sock_accept(3, abi::fdflag_nonblock, accepted), errc::success);
+  EXPECT_EQ(t.h().fd_close(accepted), errc::success);
+}
+
 }  // namespace
 }  // namespace wasio::testbed

@@ -80,11 +80,25 @@ errc host::impl::transmit(open_fd& f, std::span<const host_ciovec> buffers, std:
   }
 }
 
+namespace {
+
+/// The errno for a sock_* call on an open fd that cannot do it (stdio for every call, a listener
+/// for recv/send/shutdown). wasmtime-legacy: badf for both, as HOST-SEMANTICS.md section 3 gives
+/// for sock_accept on anything but a listener; we apply the same to recv/send/shutdown, reading
+/// that row as wasi-common's "operation not provided by this file" default (derived, not run).
+/// Other profiles: notsock for stdio, notconn for a listener (what Linux says).
+errc wrong_kind(profile semantics, fd_kind kind) {
+  if (semantics == profile::wasmtime_legacy) return errc::badf;
+  return kind == fd_kind::stdio ? errc::notsock : errc::notconn;
+}
+
+}  // namespace
+
 errc host::impl::sock_accept(abi::fd listener, abi::fdflags flags, abi::fd& accepted) {
   accepted = 0;
   open_fd* l = find(listener);
   if (l == nullptr) return errc::badf;
-  if (l->kind == fd_kind::stdio) return errc::notsock;
+  if (l->kind == fd_kind::stdio) return config.semantics == profile::wasmtime_legacy ? errc::badf : errc::notsock;
   if (l->kind != fd_kind::listener) return errc::badf;  // wasmtime: accept on a stream is badf
   const bool flags_valid = flags == 0 || flags == abi::fdflag_nonblock;
   switch (config.semantics) {
@@ -150,8 +164,7 @@ errc host::impl::sock_recv(abi::fd fd, std::span<const host_iovec> buffers, abi:
   out_flags = 0;
   open_fd* f = find(fd);
   if (f == nullptr) return errc::badf;
-  if (f->kind == fd_kind::stdio) return errc::notsock;
-  if (f->kind == fd_kind::listener) return errc::notconn;
+  if (f->kind != fd_kind::stream) return wrong_kind(config.semantics, f->kind);
   switch (config.semantics) {
     case profile::uvwasi: {
       if (flags != 0) return errc::notsup;
@@ -178,8 +191,7 @@ errc host::impl::sock_send(abi::fd fd, std::span<const host_ciovec> buffers, abi
   sent = 0;
   open_fd* f = find(fd);
   if (f == nullptr) return errc::badf;
-  if (f->kind == fd_kind::stdio) return errc::notsock;
-  if (f->kind == fd_kind::listener) return errc::notconn;
+  if (f->kind != fd_kind::stream) return wrong_kind(config.semantics, f->kind);
   if (flags != 0 && config.semantics != profile::wasmtime_legacy) return errc::inval;  // legacy ignores them
   return transmit(*f, buffers, sent);
 }
@@ -187,7 +199,8 @@ errc host::impl::sock_send(abi::fd fd, std::span<const host_ciovec> buffers, abi
 errc host::impl::sock_shutdown(abi::fd fd, abi::sdflags how) {
   open_fd* f = find(fd);
   if (f == nullptr) return errc::badf;
-  if (f->kind == fd_kind::stdio) return errc::notsock;
+  if (f->kind == fd_kind::stdio || (f->kind == fd_kind::listener && config.semantics == profile::wasmtime_legacy))
+    return wrong_kind(config.semantics, f->kind);
   if (config.semantics == profile::uvwasi) {
     if (how != abi::shut_wr) return errc::notsup;
   } else if (how == 0 || how > (abi::shut_rd | abi::shut_wr)) {

@@ -127,14 +127,15 @@ class host {
   ///   write nbytes = 0; POLLNVAL -> error badf, POLLERR -> error io, POLLHUP -> HANGUP (for a stream
   ///   with bytes waiting these show once the bytes are read: FIONREAD alone confirms it then).
   errc poll_oneoff(std::span<const abi::subscription> in, std::span<abi::event> out, std::uint32_t& nevents);
-  /// Errors: again (nothing pending, non-blocking listener), badf (not open, or a stream), notsock
-  /// (stdio), mfile (open_fd_count() reached max_open_fds: the connection stays pending; also a host
+  /// Errors: again (nothing pending, non-blocking listener), badf (not open, or a stream; in
+  /// wasmtime-legacy anything but a listener, stdio included), notsock (stdio), mfile (open_fd_count() reached max_open_fds: the connection stays pending; also a host
   /// EMFILE), nfile, connaborted; flags: strict inval for anything but 0/NONBLOCK (nothing accepted),
   /// wasmtime-legacy inval after accepting and dropping the connection, uvwasi notsup unless NONBLOCK.
   /// Notes: flags 0 makes the new socket blocking for the guest (its calls wait in the io_context).
   errc sock_accept(abi::fd listener, abi::fdflags flags, abi::fd& accepted);
   /// Errors: again, connreset, badf, notsock (stdio), notconn (a listener), inval (unknown riflags
-  /// bits), uvwasi notsup (any flag).
+  /// bits), uvwasi notsup (any flag). wasmtime-legacy: badf for stdio and listeners too (derived
+  /// from its sock_accept row, HOST-SEMANTICS.md section 3: an fd without the operation is badf).
   /// Notes: roflags is always 0. WAITALL loops until the buffers are full; at EOF (or an error after
   /// some bytes) it returns what arrived, without an error; such an error (a peer reset) is kept in
   /// the fd and returned by its next recv, send, fd_read or fd_write (poll reports the fd ready
@@ -143,12 +144,14 @@ class host {
   /// EOF is not visible through its sock_recv (fd_read still returns 0).
   errc sock_recv(abi::fd fd, std::span<const host_iovec> buffers, abi::riflags flags, std::size_t& received,
                  abi::roflags& out_flags);
-  /// Errors: again, pipe, connreset, badf, notsock, notconn (a listener); siflags != 0: inval
+  /// Errors: again, pipe, connreset, badf, notsock, notconn (a listener; wasmtime-legacy badf for
+  /// stdio and listeners, as sock_recv); siflags != 0: inval
   /// (strict, uvwasi), ignored (wasmtime-legacy). Never raises SIGPIPE. A blocking socket sends all;
   /// an error after some bytes went out is a short send, and the error comes with the next call.
   errc sock_send(abi::fd fd, std::span<const host_ciovec> buffers, abi::siflags flags, std::size_t& sent);
   /// Errors: badf, notsock, notconn (a listener: Linux would stop it listening), inval (0 or bits
-  /// above RD|WR; strict and wasmtime-legacy), uvwasi notsup for anything but WR.
+  /// above RD|WR; strict and wasmtime-legacy), uvwasi notsup for anything but WR. wasmtime-legacy:
+  /// badf for stdio and listeners (checked before the flags), as sock_recv.
   errc sock_shutdown(abi::fd fd, abi::sdflags how);
 
   // --- Descriptors.
