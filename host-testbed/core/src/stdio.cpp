@@ -62,9 +62,14 @@ errc host::impl::stdio_write(open_fd& f, std::span<const host_ciovec> buffers, s
   while (written < wanted) {
     std::size_t count = build_iovecs(buffers, written, false, vectors);
     ssize_t n = ::writev(f.host_fd, vectors, static_cast<int>(count));
-    if (n >= 0) {
+    if (n > 0) {
       written += static_cast<std::size_t>(n);
       continue;
+    }
+    if (n == 0) {
+      // Nothing taken from a non-empty buffer: retrying would spin forever on such a descriptor.
+      failure = EIO;
+      break;
     }
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) {

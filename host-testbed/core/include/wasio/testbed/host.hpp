@@ -159,7 +159,7 @@ class host {
   /// stdin). Errors: badf, notconn (a listener), again, connreset, and the host's read errors.
   errc fd_read(abi::fd fd, std::span<const host_iovec> buffers, std::size_t& read);
   /// Stdio: write(2) until every byte is out (EAGAIN waits in poll(2)). Errors: badf, pipe (no reader;
-  /// no SIGPIPE), nospc, io. Bytes written before an error are reported as a short write and the
+  /// no SIGPIPE), nospc, io (also a descriptor whose write takes 0 of a non-empty buffer). Bytes written before an error are reported as a short write and the
   /// error comes with the next call, so nothing is lost silently. On sockets like sock_send.
   errc fd_write(abi::fd fd, std::span<const host_ciovec> buffers, std::size_t& written);
   /// Errors: badf. Closing stdio only forgets the guest fd: the host descriptor stays open.
