@@ -64,6 +64,18 @@ TEST(AdoptStream, RefusesADatagramSocketWithInval) {
   EXPECT_EQ(adopted.error(), errc::inval);
 }
 
+TEST(AdoptStream, BeyondMaxOpenFdsIsMfileAndTheDescriptorIsClosed) {
+  harness t(test::harness_options{.max_open_fds = 4});  // stdio and the listener: full
+  int ends[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends), 0);
+  auto adopted = t.h().adopt_stream(ends[0]);
+  ASSERT_FALSE(adopted);
+  EXPECT_EQ(adopted.error(), errc::mfile);
+  EXPECT_EQ(t.h().open_fd_count(), 4u);
+  EXPECT_EQ(::fcntl(ends[0], F_GETFD), -1) << "the host owns the descriptor even when it refuses it";
+  ::close(ends[1]);
+}
+
 TEST(AdoptStream, RefusesADescriptorThatIsNotOpenWithBadf) {
   harness t;
   auto adopted = t.h().adopt_stream(999'999);

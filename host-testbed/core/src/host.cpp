@@ -102,6 +102,10 @@ result<abi::fd> host::adopt_stream(int native_fd) {
     ::close(native_fd);
     return fail(errc::inval);
   }
+  if (impl_->fds_.size() >= impl_->config.max_open_fds) {
+    ::close(native_fd);
+    return fail(errc::mfile);
+  }
   // Asio only needs a protocol tag to keep the descriptor; an AF_UNIX pair reads and writes alike.
   auto socket = std::make_unique<asio::ip::tcp::socket>(impl_->io_);
   boost::system::error_code ec;
