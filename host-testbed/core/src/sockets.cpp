@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <string>
 #include <utility>
 
 #include "errno_map.hpp"
@@ -142,7 +143,11 @@ errc host::impl::sock_accept(abi::fd listener, abi::fdflags flags, abi::fd& acce
   boost::system::error_code ec;
   socket->assign(local.ss_family == AF_INET6 ? asio::ip::tcp::v6() : asio::ip::tcp::v4(), connection, ec);
   if (ec) {
+    // epoll could not take the descriptor (ENOMEM, ENOSPC: max_user_watches): without a watch
+    // the guest could never wait on it, so the connection is closed; say so rather than drop it unseen.
     ::close(connection);
+    if (tracing())
+      trace_line("sock_accept: accepted a connection but could not watch it (" + ec.message() + "): closed it");
     return from_errno(ec.value());
   }
   auto entry = std::make_unique<open_fd>();

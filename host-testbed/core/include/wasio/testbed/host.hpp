@@ -101,7 +101,8 @@ class host {
   /// for wasio-run --waker) as the next guest fd, a socket_stream, non-blocking for the guest. The
   /// host owns `native_fd` from then on, even when this fails (it is closed). Guest thread only, or
   /// before the guest runs.
-  /// Errors: notsock (not a socket), inval (not a stream socket), badf (not an open descriptor).
+  /// Errors: notsock (not a socket), inval (not a stream socket), badf (not an open descriptor),
+  /// mfile (open_fd_count() reached max_open_fds).
   result<abi::fd> adopt_stream(int native_fd);
 
   // --- Events and sockets.
@@ -129,7 +130,8 @@ class host {
   errc poll_oneoff(std::span<const abi::subscription> in, std::span<abi::event> out, std::uint32_t& nevents);
   /// Errors: again (nothing pending, non-blocking listener), badf (not open, or a stream; in
   /// wasmtime-legacy anything but a listener, stdio included), notsock (stdio), mfile (open_fd_count() reached max_open_fds: the connection stays pending; also a host
-  /// EMFILE), nfile, connaborted; flags: strict inval for anything but 0/NONBLOCK (nothing accepted),
+  /// EMFILE), nfile, connaborted, nomem/nospc (the host could not watch the accepted connection:
+  /// it was accepted and closed, so the peer sees it end; the trace says so); flags: strict inval for anything but 0/NONBLOCK (nothing accepted),
   /// wasmtime-legacy inval after accepting and dropping the connection, uvwasi notsup unless NONBLOCK.
   /// Notes: flags 0 makes the new socket blocking for the guest (its calls wait in the io_context).
   errc sock_accept(abi::fd listener, abi::fdflags flags, abi::fd& accepted);
