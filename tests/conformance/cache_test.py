@@ -65,6 +65,55 @@ def main():
         check(not any(e.startswith(".tmp-") for e in final), f"temporary directories left: {final}")
     finally:
         shutil.rmtree(cache, ignore_errors=True)
+
+    # The key covers what wasm2c says it is and the runtime sources it compiles with every module:
+    # a changed wabt or runtime rebuilds instead of reusing an object made with the old ones.
+    work = tempfile.mkdtemp(prefix="wasio-cache-key-test-")
+    try:
+        cache = os.path.join(work, "cache")
+        runtime = os.path.join(work, "runtime")
+        shutil.copytree(os.environ.get("WASIO_WASM2C_RUNTIME", "/usr/share/wabt/wasm2c"), runtime)
+        version_file = os.path.join(work, "version")
+        with open(version_file, "w") as f:
+            f.write("1.0.32\n")
+        real_wasm2c = shutil.which(os.environ.get("WASIO_WASM2C", "wasm2c"))
+        wrapper = os.path.join(work, "wasm2c")
+        with open(wrapper, "w") as f:
+            f.write(f'#!/bin/sh\nif [ "$1" = --version ]; then cat "{version_file}"; exit 0; fi\n'
+                    f'exec "{real_wasm2c}" "$@"\n')
+        os.chmod(wrapper, 0o755)
+        env = dict(os.environ, WASIO_WASM2C=wrapper, WASIO_WASM2C_RUNTIME=runtime)
+
+        def compile_once(what):
+            done = subprocess.run([wasio_run, "--cache-dir", cache, "--compile-only", returns], env=env,
+                                  stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300)
+            check(done.returncode == 0, f"{what}: --compile-only failed: {done.stderr}")
+            return entries(cache)
+
+        base = compile_once("first compile")
+        check(len(base) == 1, f"one entry expected, found {base}")
+        check(compile_once("unchanged tools") == base, "an unchanged setup must hit")
+        with open(version_file, "w") as f:
+            f.write("1.0.33\n")
+        after_upgrade = compile_once("new wasm2c version")
+        check(len(after_upgrade) == 2, f"a new wasm2c --version must give a new entry, found {after_upgrade}")
+        with open(os.path.join(runtime, "wasm-rt-impl.c"), "a") as f:
+            f.write("\n/* patched runtime */\n")
+        after_patch = compile_once("patched runtime")
+        check(len(after_patch) == 3, f"changed runtime sources must give a new entry, found {after_patch}")
+
+        # An entry that cannot be looked at (a symlink loop) is a clear error, not an exception.
+        for name in after_patch:
+            path = os.path.join(cache, name)
+            shutil.rmtree(path)
+            os.symlink(name, path)
+        looped = subprocess.run([wasio_run, "--cache-dir", cache, "--compile-only", returns], env=env,
+                                stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300)
+        check(looped.returncode == 1, f"a looping cache entry should exit 1, exited {looped.returncode}: {looped.stderr}")
+        check("cannot read the module cache" in looped.stderr and "symbolic links" in looped.stderr,
+              f"the error should name the cache problem: {looped.stderr!r}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     for failure in failures:
         print("FAIL: " + failure)
     return 1 if failures else 0

@@ -108,6 +108,37 @@ spawn_result run_tool(const std::vector<std::string>& argv, const fs::path& log)
   return r;
 }
 
+/// What `argv` prints on stdout and stderr (at most 4 KiB), or "" when it cannot run.
+std::string tool_output(const std::vector<std::string>& argv) {
+  int ends[2];
+  if (::pipe2(ends, O_CLOEXEC) != 0) return {};
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, ends[1], 1);
+  posix_spawn_file_actions_adddup2(&actions, ends[1], 2);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  pid_t pid = 0;
+  int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(ends[1]);
+  std::string text;
+  if (rc == 0) {
+    char buffer[512];
+    for (ssize_t n; text.size() < 4096 && ((n = ::read(ends[0], buffer, sizeof buffer)) > 0 || (n < 0 && errno == EINTR));)
+      if (n > 0) text.append(buffer, static_cast<std::size_t>(n));
+  }
+  ::close(ends[0]);
+  if (rc == 0) {
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+  }
+  return text;
+}
+
 bool succeeded(const spawn_result& r) { return r.started && WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0; }
 
 std::string first_lines(const fs::path& log, std::size_t max_lines) {
@@ -153,6 +184,41 @@ std::string hex(std::uint64_t value) {
   char text[17];
   std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(value));
   return text;
+}
+
+/// Whether `path` exists. A look that fails for another reason (permissions, a symlink loop, I/O)
+/// sets `error` instead of passing for "missing" or throwing.
+bool exists(const fs::path& path, std::string& error) {
+  std::error_code ec;
+  bool found = fs::exists(path, ec);
+  if (ec) error = "cannot read the module cache at " + path.string() + ": " + ec.message();
+  return found && !ec;
+}
+
+/// Everything outside the module that shapes its shared object: wasio-run's own versions, the
+/// tools (by name and by what `wasm2c --version` says, so an upgraded wabt rebuilds), the flags,
+/// and the bytes of the wasm2c runtime sources compiled with every module.
+std::string cache_salt() {
+  std::string salt = "wasio-run " WASIO_VERSION " glue " + std::to_string(glue_version) + " cc " + c_compiler() +
+                     " wasm2c " + wasm2c_program() + " [" + tool_output({wasm2c_program(), "--version"}) + "] rt " +
+                     runtime_dir();
+  for (const std::string& f : compile_flags) salt += " " + f;
+  // wasm-rt.h is found through -I<runtime dir> first, then the system include folders.
+  const fs::path rt = runtime_dir();
+  std::vector<fs::path> sources = {rt / "wasm-rt-impl.c", rt / "wasm-rt-impl.h"};
+  for (const fs::path& header : {rt / "wasm-rt.h", fs::path("/usr/local/include/wasm-rt.h"), fs::path("/usr/include/wasm-rt.h")}) {
+    std::error_code ec;
+    if (fs::exists(header, ec)) {
+      sources.push_back(header);
+      break;
+    }
+  }
+  for (const fs::path& source : sources) {
+    std::vector<std::byte> bytes;
+    salt += " " + source.string() + ":";
+    if (read_file(source, bytes)) salt.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  }
+  return salt;
 }
 
 bool same_bytes(const fs::path& stored, std::span<const std::byte> bytes) {
@@ -217,8 +283,11 @@ std::string build_entry(std::span<const std::byte> bytes, const std::string& mod
   std::string glue = glue_source(header.memory_field, header.instantiate_takes_wasi, info->exports_function("_start"));
   if (!write_file(work / "glue.c", glue.data(), glue.size())) return "cannot write to the cache at " + work.string();
   const std::string rt = runtime_dir();
-  if (!fs::exists(fs::path(rt) / "wasm-rt-impl.c"))
-    return "wasm2c runtime not found at " + rt + "/wasm-rt-impl.c: install wabt (apt-get install wabt) or set WASIO_WASM2C_RUNTIME";
+  std::string look_error;
+  if (!exists(fs::path(rt) / "wasm-rt-impl.c", look_error))
+    return look_error.empty() ? "wasm2c runtime not found at " + rt +
+                                    "/wasm-rt-impl.c: install wabt (apt-get install wabt) or set WASIO_WASM2C_RUNTIME"
+                              : look_error;
   std::vector<std::string> cc = {c_compiler()};
   cc.insert(cc.end(), compile_flags.begin(), compile_flags.end());
   cc.insert(cc.end(), {"-I" + rt, "-I" + work.string(), "-o", (work / "module.so").string(),
@@ -236,10 +305,13 @@ std::string build_entry(std::span<const std::byte> bytes, const std::string& mod
 void remove_abandoned_builds(const fs::path& cache_dir) {
   std::error_code ec;
   const auto cutoff = fs::file_time_type::clock::now() - std::chrono::hours(24);
-  for (const fs::directory_entry& entry : fs::directory_iterator(cache_dir, ec)) {
+  // increment(ec), not ++: a range-for's ++ throws when the directory cannot be read.
+  for (fs::directory_iterator it(cache_dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const fs::directory_entry& entry = *it;
     if (entry.path().filename().string().rfind(".tmp-", 0) != 0) continue;
-    auto modified = entry.last_write_time(ec);
-    if (!ec && modified < cutoff) fs::remove_all(entry.path(), ec);
+    std::error_code entry_ec;
+    auto modified = entry.last_write_time(entry_ec);
+    if (!entry_ec && modified < cutoff) fs::remove_all(entry.path(), entry_ec);
   }
 }
 
@@ -312,16 +384,20 @@ compile_outcome compiled_module(std::span<const std::byte> bytes, const std::str
     return outcome;
   }
   remove_abandoned_builds(cache_dir);
-  std::string salt = "wasio-run " WASIO_VERSION " glue " + std::to_string(glue_version) + " cc " + c_compiler() +
-                     " wasm2c " + wasm2c_program() + " rt " + runtime_dir();
-  for (const std::string& f : compile_flags) salt += " " + f;
+  const std::string salt = cache_salt();
   std::uint64_t key = fnv1a(0xcbf29ce484222325ull, salt.data(), salt.size());
   key = fnv1a(key, bytes.data(), bytes.size());
 
   // Slots after the first only ever hold modules whose hash collided with an earlier slot's.
   for (int slot = 0; slot < 8; ++slot) {
     const fs::path entry = fs::path(cache_dir) / (hex(key) + "-" + std::to_string(slot));
-    if (fs::exists(entry / "module.so") && fs::exists(entry / "module.wasm")) {
+    std::string look_error;
+    const bool stored = exists(entry / "module.so", look_error) && exists(entry / "module.wasm", look_error);
+    if (!look_error.empty()) {
+      outcome.error = look_error;
+      return outcome;
+    }
+    if (stored) {
       if (!same_bytes(entry / "module.wasm", bytes)) continue;
       outcome.ok = true;
       outcome.cache_hit = true;
@@ -345,7 +421,7 @@ compile_outcome compiled_module(std::span<const std::byte> bytes, const std::str
       // Another run published this slot first (or a broken entry sits there): use it if it
       // holds our module, otherwise try the next slot.
       fs::remove_all(work, ec);
-      if (fs::exists(entry / "module.so") && same_bytes(entry / "module.wasm", bytes)) {
+      if (exists(entry / "module.so", look_error) && same_bytes(entry / "module.wasm", bytes)) {
         outcome.ok = true;
         outcome.shared_object = (entry / "module.so").string();
         return outcome;

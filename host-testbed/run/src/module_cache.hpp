@@ -3,7 +3,7 @@
 //
 // Layout: CACHE_DIR/<16 hex digits>-<slot>/{module.wasm, module.so}. The key hashes the module
 // bytes together with everything that shapes the object (wasio version, glue version, compiler,
-// flags). A hit is verified byte for byte against the stored module.wasm, so a hash collision
+// flags, `wasm2c --version`, and the bytes of wasm-rt.h / wasm-rt-impl.{c,h}). A hit is verified byte for byte against the stored module.wasm, so a hash collision
 // moves on to the next slot instead of running the wrong code (no crypto hash needed). Entries
 // are built in a private temporary directory and published with one rename(), so concurrent
 // runs never see a half-written entry; the loser of a publishing race uses the winner's entry.
@@ -22,7 +22,8 @@ struct compile_outcome {
 };
 
 /// Returns the cached shared object for `module_bytes`, translating and compiling it on a miss.
-/// `module_name` is only used in messages.
+/// `module_name` is only used in messages. A cache that cannot be read (permissions, a symlink
+/// loop) is an error with the path and the reason, never an exception.
 compile_outcome compiled_module(std::span<const std::byte> module_bytes, const std::string& module_name,
                                 const std::string& cache_dir);
 
