@@ -2,7 +2,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <thread>
 
 #include "test_support.hpp"
@@ -111,8 +110,8 @@ TEST(PollOneoff, AListenerWithAPendingClientIsReadableWithNbytesOne) {
 
 TEST(PollOneoff, BlocksUntilAClientConnects) {
   harness t;
-  std::thread connector([&t] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  std::thread connector([&t, guest = test::current_thread_id()] {
+    test::wait_until_blocked(guest);
     t.connect_client();
   });
   auto outcome = poll(t.h(), {read_subscription(3, 3), test::safety_clock()});
@@ -256,8 +255,8 @@ TEST(PollOneoff, StdinIsReadableWhenThePipeHasData) {
 
 TEST(PollOneoff, BlocksOnStdinUntilDataArrives) {
   harness t;
-  std::thread writer([&t] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  std::thread writer([&t, guest = test::current_thread_id()] {
+    test::wait_until_blocked(guest);
     ASSERT_EQ(::write(t.stdin_pipe.write_end, "x", 1), 1);
   });
   auto outcome = poll(t.h(), {read_subscription(1, 0), test::safety_clock()});

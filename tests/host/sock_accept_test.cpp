@@ -3,7 +3,6 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 
-#include <chrono>
 #include <cstdint>
 #include <thread>
 
@@ -114,8 +113,8 @@ TEST(SockAccept, FlagsZeroMakesTheNewSocketBlockingForTheGuest) {
   harness t(profile::wasmtime_legacy);
   auto [client, fd] = t.connected_pair(0);
   // The guest's recv must wait for the client instead of returning again.
-  std::thread sender([client = client] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  std::thread sender([client = client, guest = test::current_thread_id()] {
+    test::wait_until_blocked(guest);
     test::client_send(client, "late");
   });
   EXPECT_EQ(test::guest_recv(t.h(), fd, 4, abi::recv_waitall), "late");
@@ -126,8 +125,8 @@ TEST(SockAccept, FlagsZeroMakesTheNewSocketBlockingForTheGuest) {
 TEST(SockAccept, OnABlockingListenerWaitsForAClient) {
   harness t;
   ASSERT_EQ(t.h().fd_fdstat_set_flags(3, 0), errc::success);
-  std::thread connector([&t] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  std::thread connector([&t, guest = test::current_thread_id()] {
+    test::wait_until_blocked(guest);
     t.connect_client();
   });
   abi::fd accepted = 0;

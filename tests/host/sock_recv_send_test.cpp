@@ -2,7 +2,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <thread>
 
 #include "test_support.hpp"
@@ -103,9 +102,9 @@ TEST(SockRecv, WaitallReadsExactlyTheBufferOnABlockingSocket) {
   for (profile p : {profile::strict, profile::wasmtime_legacy}) {
     harness t(p);
     auto [client, fd] = t.connected_pair(0);
-    std::thread sender([client = client] {
+    std::thread sender([client = client, guest = test::current_thread_id()] {
       test::client_send(client, "abc");
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      test::wait_until_blocked(guest);  // the guest read "abc" and waits for the rest
       test::client_send(client, "defgh");
     });
     EXPECT_EQ(test::guest_recv(t.h(), fd, 8, abi::recv_waitall), "abcdefgh") << name(p);

@@ -1,5 +1,4 @@
 // wake() from other threads, and the call trace.
-#include <chrono>
 #include <cstdio>
 #include <string>
 #include <thread>
@@ -16,8 +15,8 @@ using test::read_subscription;
 
 TEST(Wake, ReturnsABlockedPollWithSuccessAndNoEvents) {
   harness t;
-  std::thread waker([&t] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  std::thread waker([&t, guest = test::current_thread_id()] {
+    test::wait_until_blocked(guest);
     t.h().wake();
   });
   auto outcome = poll(t.h(), {read_subscription(1, 3), test::safety_clock()});
