@@ -92,7 +92,7 @@ wasio::task<void> http_server::accept_loop(rt::tcp_listener& listener) {
 
 wasio::task<bool> http_server::write_out(rt::tcp_stream& stream, std::string& output) {
   // Usually the socket takes it all at once: try that without arming a timer.
-  auto first = stream.socket().write(bytes_of(output));
+  auto first = stream.try_write(bytes_of(output));
   if (!first && first.error() != errc::again) {
     output.clear();
     co_return false;

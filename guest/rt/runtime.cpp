@@ -90,8 +90,17 @@ void runtime::fire_due_timers(clock::time_point now) {
 void runtime::dispatch(const events& got) {
   for (const event& e : got) {
     const std::uint32_t index = e.token().index();
-    if (index >= io_table_.size() || io_table_[index] == nullptr) continue;
-    detail::io_state& s = *io_table_[index];
+    if (index >= io_table_.size() || io_table_[index].state == nullptr) continue;
+    io_entry& entry = io_table_[index];
+    if (entry.tok != e.token()) {
+      // The registry drops events of ended registrations, so this slot was reused: the state's own
+      // registration ended without a detach. Its parked awaits can never be woken: finish them.
+      detail::io_state& orphan = *entry.state;
+      entry = {};
+      abandon_io(orphan, errc::badf);
+      continue;
+    }
+    detail::io_state& s = *entry.state;
     const bool read_side = e.is_readable() || e.is_read_closed() || e.is_error();
     const bool write_side = e.is_writable() || e.is_write_closed() || e.is_error();
     if (read_side && s.reader != nullptr) retry_parked(*s.reader);
@@ -188,12 +197,21 @@ void runtime::abandon_io(detail::io_state& state, errc code) {
 }
 
 void runtime::attach_io(wasio::token tok, detail::io_state* state) {
-  if (io_table_.size() <= tok.index()) io_table_.resize(tok.index() + 1, nullptr);
-  io_table_[tok.index()] = state;
+  if (!poll_.registry().contains(tok)) trap("attach_io with a token that names no live registration");
+  if (io_table_.size() <= tok.index()) io_table_.resize(tok.index() + 1);
+  io_entry& entry = io_table_[tok.index()];
+  if (entry.state != nullptr && entry.state != state && entry.tok != tok) {
+    detail::io_state& orphan = *entry.state;  // its registration ended without a detach
+    entry = {};
+    abandon_io(orphan, errc::badf);
+  }
+  entry = {tok, state};
 }
 
 void runtime::detach_io(wasio::token tok) {
-  if (tok.is_valid() && tok.index() < io_table_.size()) io_table_[tok.index()] = nullptr;
+  if (!tok.is_valid() || tok.index() >= io_table_.size()) return;
+  io_entry& entry = io_table_[tok.index()];
+  if (entry.tok == tok) entry = {};
 }
 
 // --- Timers: a binary min-heap of pointers into frames, each entry knowing its index.

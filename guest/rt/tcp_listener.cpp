@@ -11,7 +11,7 @@ namespace wasio::rt {
 result<tcp_listener> tcp_listener::adopt(runtime& rt, net::tcp_listener socket) {
   auto tok = rt.registry().register_source(socket, interest::readable, trigger::edge);
   if (!tok) return fail(tok.error());
-  tcp_listener l(rt, std::move(socket));
+  tcp_listener l(rt, std::move(socket), *tok);
   rt.attach_io(*tok, &l.io_);
   return l;
 }
@@ -29,12 +29,13 @@ result<std::vector<tcp_listener>> tcp_listener::preopened(runtime& rt) {
   return listeners;
 }
 
-tcp_listener::tcp_listener(tcp_listener&& other) noexcept : rt_(other.rt_), socket_(std::move(other.socket_)) {
+tcp_listener::tcp_listener(tcp_listener&& other) noexcept
+    : rt_(other.rt_), socket_(std::move(other.socket_)), token_(std::exchange(other.token_, {})) {
   if (!other.io_.idle()) {
     std::fprintf(stderr, "wasio: rt::tcp_listener moved while an accept is parked on it\n");
     std::abort();
   }
-  if (socket_.is_registered()) rt_->attach_io(socket_.registration(), &io_);
+  if (token_.is_valid()) rt_->attach_io(token_, &io_);
 }
 
 tcp_listener& tcp_listener::operator=(tcp_listener&& other) noexcept {
@@ -46,7 +47,8 @@ tcp_listener& tcp_listener::operator=(tcp_listener&& other) noexcept {
     release();
     rt_ = other.rt_;
     socket_ = std::move(other.socket_);
-    if (socket_.is_registered()) rt_->attach_io(socket_.registration(), &io_);
+    token_ = std::exchange(other.token_, {});
+    if (token_.is_valid()) rt_->attach_io(token_, &io_);
   }
   return *this;
 }
@@ -56,14 +58,14 @@ tcp_listener::~tcp_listener() { release(); }
 void tcp_listener::release() {
   if (rt_ == nullptr) return;
   rt_->abandon_io(io_, errc::badf);
-  rt_->detach_io(socket_.registration());
+  rt_->detach_io(std::exchange(token_, {}));
   if (socket_.is_open()) (void)socket_.close();
 }
 
 result<void> tcp_listener::close() {
   if (!socket_.is_open()) return fail(errc::badf);
   rt_->abandon_io(io_, errc::badf);
-  rt_->detach_io(socket_.registration());
+  rt_->detach_io(std::exchange(token_, {}));
   return socket_.close();
 }
 

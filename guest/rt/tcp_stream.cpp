@@ -16,18 +16,21 @@ bool would_block_now(const auto& r) { return !r && r.error() == errc::again; }
 result<tcp_stream> tcp_stream::adopt(runtime& rt, net::tcp_stream socket) {
   auto tok = rt.registry().register_source(socket, interest::readable, trigger::edge);
   if (!tok) return fail(tok.error());
-  tcp_stream s(rt, std::move(socket));
+  tcp_stream s(rt, std::move(socket), *tok);
   rt.attach_io(*tok, &s.io_);
   return s;
 }
 
 tcp_stream::tcp_stream(tcp_stream&& other) noexcept
-    : rt_(other.rt_), socket_(std::move(other.socket_)), watching_writes_(other.watching_writes_) {
+    : rt_(other.rt_),
+      socket_(std::move(other.socket_)),
+      token_(std::exchange(other.token_, {})),
+      watching_writes_(other.watching_writes_) {
   if (!other.io_.idle()) {
     std::fprintf(stderr, "wasio: rt::tcp_stream moved while an await is parked on it\n");
     std::abort();
   }
-  if (socket_.is_registered()) rt_->attach_io(socket_.registration(), &io_);
+  if (token_.is_valid()) rt_->attach_io(token_, &io_);
 }
 
 tcp_stream& tcp_stream::operator=(tcp_stream&& other) noexcept {
@@ -39,8 +42,9 @@ tcp_stream& tcp_stream::operator=(tcp_stream&& other) noexcept {
     release();
     rt_ = other.rt_;
     socket_ = std::move(other.socket_);
+    token_ = std::exchange(other.token_, {});
     watching_writes_ = other.watching_writes_;
-    if (socket_.is_registered()) rt_->attach_io(socket_.registration(), &io_);
+    if (token_.is_valid()) rt_->attach_io(token_, &io_);
   }
   return *this;
 }
@@ -50,14 +54,14 @@ tcp_stream::~tcp_stream() { release(); }
 void tcp_stream::release() {
   if (rt_ == nullptr) return;
   rt_->abandon_io(io_, errc::badf);
-  rt_->detach_io(socket_.registration());
+  rt_->detach_io(std::exchange(token_, {}));
   if (socket_.is_open()) (void)socket_.close();
 }
 
 result<void> tcp_stream::close() {
   if (!socket_.is_open()) return fail(errc::badf);
   rt_->abandon_io(io_, errc::badf);
-  rt_->detach_io(socket_.registration());
+  rt_->detach_io(std::exchange(token_, {}));
   return socket_.close();
 }
 

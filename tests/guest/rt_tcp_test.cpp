@@ -335,7 +335,112 @@ TEST_P(RtTcp, ManyClientsAreServedConcurrently) {
   ASSERT_TRUE(r) << name(r.error());
 }
 
+// Closing or deregistering through socket() used to leave parked awaits stranded and a dangling
+// entry in the runtime's socket table: only the rt objects themselves may end their registration.
+template <class S>
+concept closable_through_socket = requires(S& s) { s.socket().close(); };
+template <class S>
+concept deregistrable_through_socket = requires(S& s, registry& r) { r.deregister(s.socket()); };
+static_assert(!closable_through_socket<rt::tcp_stream>);
+static_assert(!closable_through_socket<rt::tcp_listener>);
+static_assert(!deregistrable_through_socket<rt::tcp_stream>);
+static_assert(!deregistrable_through_socket<rt::tcp_listener>);
+
+TEST_P(RtTcp, TryWriteAndTryReadNeverWait) {
+  client c(h_.port());
+  auto serve = [&]() -> task<result<std::string>> {
+    auto stream = co_await listener_.accept();
+    if (!stream) co_return fail(stream.error());
+    std::array<std::byte, 8> buffer{};
+    auto nothing = stream->try_read(buffer);
+    if (nothing || nothing.error() != would_block) co_return fail(errc::proto);
+    auto sent = stream->try_write(bytes_of("pong"));
+    if (!sent) co_return fail(sent.error());
+    EXPECT_TRUE(c.send_all("ping"));
+    auto got = co_await stream->read_exact(std::span(buffer).first(4));  // the try_read re-armed it
+    if (!got) co_return fail(got.error());
+    co_return text_of(std::span(buffer).first(*got)) + "/" + std::to_string(*sent);
+  };
+  auto r = h_.rt().block_on(serve());
+  ASSERT_TRUE(r) << name(r.error());
+  EXPECT_EQ(*r, "ping/4");
+  EXPECT_EQ(c.receive(4), "pong");
+}
+
 INSTANTIATE_TEST_SUITE_P(Profiles, RtTcp, ::testing::ValuesIn(rt_test::all_profiles), rt_test::profile_name);
+
+}  // namespace
+}  // namespace wasio
+
+namespace wasio {
+namespace {
+
+// An await parked on a registration the runtime never heard end: what socket().close() allowed.
+struct orphan_probe : rt::detail::io_waiter {
+  orphan_probe(rt::detail::io_state& state, int& attempts)
+      : io_waiter(&attempt_once), state_(&state), attempts_(&attempts) {}
+  static bool attempt_once(rt::detail::io_waiter& w) {
+    ++*static_cast<orphan_probe&>(w).attempts_;
+    return false;  // always would_block: only the runtime can end this await
+  }
+  bool await_ready() noexcept { return false; }
+  template <rt::detail::wasio_promise P>
+  bool await_suspend(std::coroutine_handle<P> h) {
+    return h.promise().rt->begin_io(*this, h, h.promise().stop, state_->reader);
+  }
+  result<void> await_resume() const { return check(early); }
+
+  rt::detail::io_state* state_;
+  int* attempts_;
+};
+
+task<result<net::tcp_stream>> accept_soon(net::tcp_listener& l) {
+  for (int tries = 0; tries < 2000; ++tries) {
+    auto s = l.accept();
+    if (s || s.error() != would_block) co_return s;
+    co_await rt::sleep_for(1ms);
+  }
+  co_return fail(errc::timedout);
+}
+
+TEST(RtIoTable, AnEventForANewerRegistrationInAReusedSlotNeverReachesTheOldStateAndFinishesItsAwait) {
+  rt_host h(profile::strict, 1);
+  rt::runtime& r = h.rt();
+  auto l = h.raw_listener();
+  client ca(h.port()), cb(h.port());
+  rt::detail::io_state state;
+  int attempts = 0;
+  result<void> outcome = fail(errc::inval);
+  auto body = [&]() -> task<result<void>> {
+    auto a = co_await accept_soon(l);
+    auto b = co_await accept_soon(l);
+    if (!a || !b) co_return fail(errc::notconn);
+    const token tok_a = r.registry().register_source(*a, interest::readable, trigger::edge).value();
+    r.attach_io(tok_a, &state);
+    rt::task_group group(r);
+    group.spawn([](rt::detail::io_state& s, int& n, result<void>& out) -> task<void> {
+      out = co_await orphan_probe(s, n);
+    }(state, attempts, outcome));
+    co_await rt::yield();
+    EXPECT_EQ(r.parked_count(), 1u);
+    // The registration ends behind the runtime's back; b's registration takes over its slot.
+    EXPECT_TRUE(r.registry().deregister(*a));
+    const token tok_b = r.registry().register_source(*b, interest::readable, trigger::edge).value();
+    EXPECT_EQ(tok_b.index(), tok_a.index());
+    EXPECT_NE(tok_b, tok_a);
+    EXPECT_TRUE(cb.send_all("for b"));
+    // Before the fix the probe stayed parked (retried on b's events); the grace period ends that.
+    auto joined = co_await group.join_within(10s);
+    r.detach_io(tok_a);
+    EXPECT_TRUE(r.registry().deregister(*b));
+    co_return joined;
+  };
+  auto joined = r.block_on(body());
+  ASSERT_TRUE(joined) << name(joined.error());
+  ASSERT_FALSE(outcome);
+  EXPECT_EQ(outcome.error(), errc::badf);
+  EXPECT_EQ(attempts, 1) << "b's event was taken for the old registration's";
+}
 
 }  // namespace
 }  // namespace wasio

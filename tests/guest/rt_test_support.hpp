@@ -60,6 +60,11 @@ class rt_host {
     auto l = net::tcp_listener::from_preopened(listener_fd(i)).value();
     return rt::tcp_listener::adopt(*runtime_, std::move(l)).value();
   }
+  /// Pre-opened listener `i` as a plain net::tcp_listener, not registered; it closes when destroyed.
+  net::tcp_listener raw_listener(std::size_t i = 0) {
+    ++closed_listeners_;
+    return net::tcp_listener::from_preopened(listener_fd(i)).value();
+  }
 
  private:
   std::unique_ptr<testbed::host> host_;

@@ -178,8 +178,11 @@ class runtime {
   void unpark(detail::io_waiter& w);
   void arm(detail::timer_entry& t, clock::time_point deadline);
   void disarm(detail::timer_entry& t);
-  /// Links `state` to the registration `tok` names, so its events retry the parked awaits.
+  /// Links `state` to the live registration `tok` names, so its events retry the parked awaits.
+  /// A state still linked to an ended registration in the same slot gets its awaits finished
+  /// with badf first. Traps when `tok` names no live registration.
   void attach_io(wasio::token tok, detail::io_state* state);
+  /// Unlinks what attach_io(tok, ...) linked; a no-op when the slot now belongs to another token.
   void detach_io(wasio::token tok);
   /// Completes every await parked in `state` with `code` (a socket closing under them).
   void abandon_io(detail::io_state& state, errc code);
@@ -209,7 +212,13 @@ class runtime {
   detail::waiter_queue ready_;
   std::vector<detail::timer_entry*> timers_;  // binary min-heap on (deadline, sequence)
   std::uint64_t timer_sequence_ = 0;
-  std::vector<detail::io_state*> io_table_;  // by registration token index
+  /// What attach_io linked, by registration slot index. The full token (with its generation) is
+  /// kept so an event for a newer registration in a reused slot never reaches an older state.
+  struct io_entry {
+    wasio::token tok;
+    detail::io_state* state = nullptr;
+  };
+  std::vector<io_entry> io_table_;
   std::size_t parked_ = 0;
   std::size_t tasks_ = 0;
   std::size_t budget_left_ = 0;

@@ -66,14 +66,19 @@ class tcp_listener {
   result<void> close();
   bool is_open() const { return socket_.is_open(); }
   const std::string& name() const { return socket_.name(); }
-  net::tcp_listener& socket() { return socket_; }
+  /// The listener underneath, read-only (raw fd, registration): closing it behind this object's
+  /// back would strand a parked accept.
+  const net::tcp_listener& socket() const { return socket_; }
 
  private:
-  tcp_listener(runtime& rt, net::tcp_listener socket) : rt_(&rt), socket_(std::move(socket)) {}
+  tcp_listener(runtime& rt, net::tcp_listener socket, wasio::token tok)
+      : rt_(&rt), socket_(std::move(socket)), token_(tok) {}
   void release();
 
   runtime* rt_;
   net::tcp_listener socket_;
+  /// The registration attach_io linked io_ to; detach_io needs it after the socket forgot it.
+  wasio::token token_;
   detail::io_state io_;
 };
 

@@ -165,17 +165,34 @@ class tcp_stream {
   /// Closes now; parked awaits complete with badf. Errors: badf (already closed).
   result<void> close();
   bool is_open() const { return socket_.is_open(); }
-  /// The socket underneath (peek, readv, writev, raw fd).
-  net::tcp_stream& socket() { return socket_; }
+
+  // One syscall each, never waiting: again (would_block) comes back as a value, and re-arms the
+  // registration like an await's would_block does. For a first attempt before committing to an
+  // await (a response that usually fits the send buffer) and for scatter/gather I/O.
+  /// Reads what is there now. Errors: again, and as net::tcp_stream::read.
+  result<std::size_t> try_read(std::span<std::byte> into) { return socket_.read(into); }
+  result<std::size_t> try_readv(std::span<const sys::buffer> into) { return socket_.readv(into); }
+  /// Copies what is there now without consuming it. Errors: again, notsup (uvwasi).
+  result<std::size_t> peek(std::span<std::byte> into) { return socket_.peek(into); }
+  /// Writes what the socket takes now (possibly short). Errors: again, and as net::tcp_stream::write.
+  result<std::size_t> try_write(std::span<const std::byte> from) { return socket_.write(from); }
+  result<std::size_t> try_writev(std::span<const sys::const_buffer> from) { return socket_.writev(from); }
+
+  /// The socket underneath, read-only (raw fd, registration). Not mutable on purpose: closing or
+  /// deregistering it behind this object's back would strand its parked awaits.
+  const net::tcp_stream& socket() const { return socket_; }
 
  private:
-  tcp_stream(runtime& rt, net::tcp_stream socket) : rt_(&rt), socket_(std::move(socket)) {}
+  tcp_stream(runtime& rt, net::tcp_stream socket, wasio::token tok)
+      : rt_(&rt), socket_(std::move(socket)), token_(tok) {}
   void release();
   /// After a write saw would_block: makes sure the registration watches the write side.
   void watch_writes();
 
   runtime* rt_;
   net::tcp_stream socket_;
+  /// The registration attach_io linked io_ to; detach_io needs it after the socket forgot it.
+  wasio::token token_;
   detail::io_state io_;
   bool watching_writes_ = false;
 };
