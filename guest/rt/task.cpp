@@ -29,7 +29,12 @@ void promise_base::unhandled_exception() noexcept {
 void promise_base::finish_spawned() noexcept { owner->finished(*this); }
 
 void empty_task_awaited() {
-  std::fprintf(stderr, "wasio: awaited, spawned or blocked on an empty (moved-from) task\n");
+  std::fprintf(stderr, "wasio: awaited, spawned or blocked on an empty task (moved from, or awaited already)\n");
+  std::abort();
+}
+
+void finished_task_awaited() {
+  std::fprintf(stderr, "wasio: awaited a task that has already finished\n");
   std::abort();
 }
 

@@ -174,5 +174,31 @@ TEST(TaskDeathTest, AwaitingAMovedFromTaskTraps) {
       "empty");
 }
 
+TEST(TaskDeathTest, AwaitingATaskTwiceTraps) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(
+      {
+        rt_host h;
+        auto t = answer();
+        auto twice = [](task<int>& once) -> task<int> {
+          const int a = co_await std::move(once);
+          const int b = co_await std::move(once);  // the frame already ran to its end
+          co_return a + b;
+        };
+        (void)h.rt().block_on(twice(t));
+      },
+      "awaited already");
+}
+
+TEST(Task, AwaitingConsumesTheTask) {
+  rt_host h;
+  auto t = answer();
+  auto body = [](task<int>& once) -> task<int> { co_return co_await std::move(once); };
+  auto r = h.rt().block_on(body(t));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(*r, 42);
+  EXPECT_FALSE(t.valid()) << "the awaiter owns the frame once awaited";
+}
+
 }  // namespace
 }  // namespace wasio

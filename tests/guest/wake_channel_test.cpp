@@ -10,8 +10,11 @@
 
 #include <cstdio>
 #include <cstring>
+#include <memory>
+#include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "readiness_test_support.hpp"
 #include "wasio/io/waker.hpp"
@@ -320,6 +323,110 @@ TEST_P(WakeChannel, AFloodOfWakeBytesIsDrainedInBoundedSlicesAndNoneIsLost) {
   }
   EXPECT_EQ(total, flood.size());
   EXPECT_GE(drains, 3u);
+  channel.unwatch();
+}
+
+/// Drains until `channel` counts a wake, checking after every drain that no error came out and the
+/// channel never held more than max_waker_connections.
+void drain_until_woken_within_the_cap(wasio::poll& poll, wake::wake_channel& channel) {
+  events got;
+  std::size_t bytes = 0;
+  while (bytes == 0) {
+    ASSERT_TRUE(poll.wait(got, readiness_test::guard));
+    ASSERT_FALSE(got.empty()) << "hang guard";
+    auto n = channel.drain();
+    ASSERT_TRUE(n.has_value()) << name(n.error());
+    ASSERT_LE(channel.waker_connections(), wake::max_waker_connections);
+    bytes += *n;
+  }
+}
+
+TEST_P(WakeChannel, AControlListenerKeepsAtMostTheCapOfIdleWakersAndTheNewestStillWakes) {
+  readiness_host h(GetParam());
+  auto channel = wake::wake_channel::from_listener(h.listener_fd());
+  ASSERT_TRUE(channel.watch(h.registry()));
+  std::vector<std::unique_ptr<client>> idle;
+  for (std::size_t i = 0; i < wake::max_waker_connections + 8; ++i) {
+    idle.push_back(std::make_unique<client>(h.port()));
+    ASSERT_TRUE(idle.back()->connected());
+  }
+  client good(h.port());
+  ASSERT_TRUE(good.send_all("w"));
+  drain_until_woken_within_the_cap(h.poll(), channel);
+  EXPECT_EQ(channel.waker_connections(), wake::max_waker_connections);
+  std::size_t closed_by_the_guest = 0;
+  for (auto& c : idle) c->shutdown_sending();  // the kept ones end too, so no recv below blocks
+  // The guest answers every FIN by closing; the ones it closed to make room had seen none.
+  events got;
+  while (channel.waker_connections() > 1) {
+    ASSERT_TRUE(h.poll().wait(got, readiness_test::guard));
+    ASSERT_FALSE(got.empty()) << "hang guard";
+    ASSERT_TRUE(channel.drain());
+  }
+  for (auto& c : idle) closed_by_the_guest += c->sees_end_of_stream() ? 1 : 0;
+  EXPECT_EQ(closed_by_the_guest, idle.size());
+  ASSERT_TRUE(good.send_all("w"));
+  drain_until_woken_within_the_cap(h.poll(), channel);
+  EXPECT_EQ(channel.waker_connections(), 1u) << "the waker that spoke last was never closed";
+  channel.unwatch();
+}
+
+/// A host whose guest may hold only `max_open_fds` fds: stdio and one listener take 4.
+class small_host {
+ public:
+  small_host(testbed::profile semantics, std::size_t max_open_fds) {
+    testbed::host_config config;
+    config.semantics = semantics;
+    config.listeners.push_back({"127.0.0.1", 0});
+    config.max_open_fds = max_open_fds;
+    host_ = testbed::host::create(std::move(config)).value();
+    installed_.emplace(*host_);
+    fds_at_start_ = host_->open_fd_count();
+  }
+  ~small_host() {
+    EXPECT_EQ(poll_.registry().size(), 0u) << "a test left a registration behind";
+    EXPECT_EQ(host_->open_fd_count(), fds_at_start_) << "a test left a guest fd open";
+  }
+  wasio::poll& poll() { return poll_; }
+  sys::fd_t listener_fd() const { return host_->listeners().at(0).fd; }
+  std::uint16_t port() const { return host_->listeners().at(0).port; }
+
+ private:
+  std::unique_ptr<testbed::host> host_;
+  std::optional<testbed::native::scoped_host> installed_;
+  std::size_t fds_at_start_ = 0;
+  wasio::poll poll_;
+};
+
+TEST_P(WakeChannel, RunningOutOfFdsWhileAcceptingIsNotAnErrorAndTheQuietestWakerMakesRoom) {
+  small_host h(GetParam(), 6);  // room for two waker connections
+  auto channel = wake::wake_channel::from_listener(h.listener_fd());
+  ASSERT_TRUE(channel.watch(h.poll().registry()));
+  client first(h.port()), second(h.port()), third(h.port());
+  ASSERT_TRUE(first.connected() && second.connected() && third.connected());
+  events got;
+  ASSERT_TRUE(h.poll().wait(got, readiness_test::guard));
+  ASSERT_EQ(channel.drain().value(), 0u) << "mfile ends the accepting, it is not the channel's error";
+  EXPECT_EQ(channel.waker_connections(), 2u);
+  client good(h.port());
+  ASSERT_TRUE(good.send_all("w"));
+  drain_until_woken_within_the_cap(h.poll(), channel);
+  EXPECT_EQ(channel.waker_connections(), 2u);
+  channel.unwatch();
+}
+
+TEST_P(WakeChannel, AGuestWithNoFdLeftDrainsNothingWithoutAnError) {
+  small_host h(GetParam(), 4);  // stdio and the listener: nothing left for a waker
+  auto channel = wake::wake_channel::from_listener(h.listener_fd());
+  ASSERT_TRUE(channel.watch(h.poll().registry()));
+  client waker(h.port());
+  ASSERT_TRUE(waker.send_all("w"));
+  events got;
+  ASSERT_TRUE(h.poll().wait(got, readiness_test::guard));
+  auto n = channel.drain();
+  ASSERT_TRUE(n.has_value()) << name(n.error());
+  EXPECT_EQ(*n, 0u);
+  EXPECT_EQ(channel.waker_connections(), 0u);
   channel.unwatch();
 }
 

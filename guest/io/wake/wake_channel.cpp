@@ -29,6 +29,13 @@ result<std::optional<std::string_view>> find_variable(std::vector<char*>& pointe
 
 constexpr int max_reads_per_drain = 64;  // of 256 bytes: 16 KiB of wake bytes per stream per drain
 
+/// Accept errors a waker (or the guest's own load) causes: they end accepting for this drain, they
+/// say nothing about the listener.
+bool ends_accepting_for_now(errc e) {
+  return e == errc::again || e == errc::connaborted || e == errc::mfile || e == errc::nfile ||
+         e == errc::nomem || e == errc::nobufs;
+}
+
 }  // namespace
 
 result<std::optional<sys::fd_t>> host_channel_fd() {
@@ -61,6 +68,7 @@ wake_channel::wake_channel(wake_channel&& other) noexcept
       listener_(other.listener_),
       closed_(std::exchange(other.closed_, true)),
       watched_(std::exchange(other.watched_, nullptr)),
+      drains_(other.drains_),
       connections_(std::move(other.connections_)) {
   other.connections_.clear();
 }
@@ -72,6 +80,7 @@ wake_channel& wake_channel::operator=(wake_channel&& other) noexcept {
     listener_ = other.listener_;
     closed_ = std::exchange(other.closed_, true);
     watched_ = std::exchange(other.watched_, nullptr);
+    drains_ = other.drains_;
     connections_ = std::move(other.connections_);
     other.connections_.clear();
   }
@@ -96,9 +105,9 @@ result<void> wake_channel::watch(registry& r) {
   if (!closed_) {
     if (auto tok = r.register_source(main_, interest::readable); !tok) ok = false, failure = tok.error();
   }
-  for (source& c : connections_) {
+  for (waker_connection& c : connections_) {
     if (!ok) break;
-    if (auto tok = r.register_source(c, interest::readable); !tok) ok = false, failure = tok.error();
+    if (auto tok = r.register_source(c.stream, interest::readable); !tok) ok = false, failure = tok.error();
   }
   if (!ok) {
     unwatch();  // all or nothing
@@ -110,16 +119,16 @@ result<void> wake_channel::watch(registry& r) {
 void wake_channel::unwatch() {
   if (watched_ == nullptr) return;
   if (main_.is_registered()) (void)watched_->deregister(main_);
-  for (source& c : connections_)
-    if (c.is_registered()) (void)watched_->deregister(c);
+  for (waker_connection& c : connections_)
+    if (c.stream.is_registered()) (void)watched_->deregister(c.stream);
   watched_ = nullptr;
 }
 
 bool wake_channel::owns(wasio::token tok) const {
   if (!tok.is_valid()) return false;
   if (main_.is_registered() && main_.registration() == tok) return true;
-  for (const source& c : connections_)
-    if (c.is_registered() && c.registration() == tok) return true;
+  for (const waker_connection& c : connections_)
+    if (c.stream.is_registered() && c.stream.registration() == tok) return true;
   return false;
 }
 
@@ -147,11 +156,53 @@ result<std::size_t> wake_channel::drain_stream(source& s, bool& ended) {
 }
 
 void wake_channel::close_connection(std::size_t index) {
-  source& c = connections_[index];
+  source& c = connections_[index].stream;
   if (c.is_registered() && watched_ != nullptr) (void)watched_->deregister(c);
   (void)sys::fd_close(c.raw_fd());
   if (index + 1 != connections_.size()) connections_[index] = std::move(connections_.back());
   connections_.pop_back();
+}
+
+void wake_channel::close_quietest_connection() {
+  std::size_t quietest = 0;
+  for (std::size_t i = 1; i < connections_.size(); ++i)
+    if (connections_[i].last_heard < connections_[quietest].last_heard) quietest = i;
+  close_connection(quietest);
+}
+
+void wake_channel::keep_connection(sys::fd_t fd) {
+  // Waker connections share the guest's fd budget: a bounded set, the quietest making room, so
+  // idle connections can neither exhaust the guest's fds nor lock newer wakers out.
+  if (connections_.size() >= max_waker_connections) close_quietest_connection();
+  connections_.push_back(waker_connection{source(fd), drains_});
+  if (watched_ == nullptr) return;
+  if (auto tok = watched_->register_source(connections_.back().stream, interest::readable); !tok)
+    close_connection(connections_.size() - 1);  // the registry's trouble costs only this waker
+}
+
+result<void> wake_channel::accept_wakers() {
+  // Bounded like the reads: a waker that never stops connecting cannot hold the loop here; the
+  // level-triggered listener fires again for the rest.
+  bool made_room = false;
+  for (std::size_t accepted = 0; accepted < max_waker_connections;) {
+    auto fd = sys::sock_accept(main_.raw_fd(), abi::fdflag_nonblock);
+    if (fd) {
+      keep_connection(*fd);
+      ++accepted;
+      continue;
+    }
+    const errc e = fd.error();
+    const bool out_of_fds = e == errc::mfile || e == errc::nfile;
+    if (out_of_fds && !made_room && !connections_.empty()) {
+      // Once per drain: the newcomer is likelier to carry a wake than the quietest connection.
+      close_quietest_connection();
+      made_room = true;
+      continue;
+    }
+    if (ends_accepting_for_now(e)) return {};
+    return fail(e);
+  }
+  return {};
 }
 
 result<std::size_t> wake_channel::drain() {
@@ -169,28 +220,17 @@ result<std::size_t> wake_channel::drain() {
     return n;
   }
 
-  // Accept every waker that is waiting; a failure here is the listener's own and is reported.
-  for (;;) {
-    auto accepted = sys::sock_accept(main_.raw_fd(), abi::fdflag_nonblock);
-    if (!accepted && (accepted.error() == errc::again || accepted.error() == errc::connaborted)) {
-      if (accepted.error() == errc::again) break;
-      continue;  // the waker gave up before we accepted it
-    }
-    if (!accepted) return fail(accepted.error());
-    connections_.emplace_back(*accepted);
-    if (watched_ != nullptr) {
-      if (auto tok = watched_->register_source(connections_.back(), interest::readable); !tok) {
-        close_connection(connections_.size() - 1);
-        return fail(tok.error());
-      }
-    }
-  }
+  ++drains_;
+  if (auto accepted = accept_wakers(); !accepted) return fail(accepted.error());
   // Every connection is read until again: level-triggered, so a skipped one would fire again at once.
   std::size_t total = 0;
   for (std::size_t i = connections_.size(); i-- > 0;) {
     bool ended = false;
-    auto n = drain_stream(connections_[i], ended);
-    if (n) total += *n;
+    auto n = drain_stream(connections_[i].stream, ended);
+    if (n && *n > 0) {
+      total += *n;
+      connections_[i].last_heard = drains_;
+    }
     // Whatever ended this waker (a close, a reset, a bad peer) ends only its connection.
     if (ended) close_connection(i);
   }

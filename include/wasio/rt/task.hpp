@@ -100,6 +100,7 @@ template <class T>
 struct task_access;
 
 [[noreturn]] void empty_task_awaited();
+[[noreturn]] void finished_task_awaited();
 
 }  // namespace detail
 }  // namespace rt
@@ -136,7 +137,16 @@ class [[nodiscard]] task {
   /// False for a moved-from or default-constructed task.
   bool valid() const { return static_cast<bool>(h_); }
 
+  /// Owns the task's frame from the moment it is awaited: the task object is left empty, so a
+  /// second await of it traps instead of resuming a finished coroutine.
   struct awaiter {
+    explicit awaiter(handle_type handle) noexcept : h(handle) {}
+    awaiter(awaiter&& other) noexcept : h(std::exchange(other.h, {})) {}
+    awaiter& operator=(awaiter&&) = delete;
+    ~awaiter() {
+      if (h) h.destroy();
+    }
+
     handle_type h;
     bool await_ready() noexcept { return false; }
     template <rt::detail::wasio_promise P>
@@ -149,10 +159,12 @@ class [[nodiscard]] task {
     }
     T await_resume() { return std::move(*h.promise().value); }
   };
-  /// Starts the task and resumes the awaiting coroutine with its value. Awaiting an empty task traps.
+  /// Starts the task and resumes the awaiting coroutine with its value; the task is consumed (left
+  /// empty). Awaiting an empty task (moved from, or awaited already) or a finished one traps.
   awaiter operator co_await() && noexcept {
     if (!h_) rt::detail::empty_task_awaited();
-    return awaiter{h_};
+    if (h_.done()) rt::detail::finished_task_awaited();
+    return awaiter(std::exchange(h_, {}));
   }
 
  private:

@@ -14,14 +14,25 @@
 ///
 /// Errors (watch): those of registry::register_source.
 /// Errors (drain): pipe when a stream channel's far end closed (it is deregistered: no more wakes
-///   can come); whatever else the host returns for the channel's own fd other than again. A waker
-///   connection of a control listener that ends or fails is closed and forgotten, never an error:
-///   a hostile or crashed waker cannot take the loop down.
+///   can come); whatever else the host returns for the channel's own fd other than again. For a
+///   control listener, only an accept error that says the listener itself is unusable (badf, notsock,
+///   inval, notsup...) is reported. A waker connection that ends or fails is closed and forgotten,
+///   never an error, and so is what wakers can cause: running out of fds or memory while accepting
+///   (mfile, nfile, nomem, nobufs) and a waker that gave up first (connaborted) end the accepting for
+///   this drain only. A hostile or crashed waker cannot take the loop down.
 /// Notes: the registry must outlive the channel's registration (unwatch() or destroy the channel
 ///   first). A stream channel owns its fd and closes it; a control listener is not closed (it is the
 ///   host's pre-opened listener), its accepted waker connections are. The channel is level-triggered:
 ///   drain() on every event, or the next poll returns at once. One drain reads at most 16 KiB per
-///   stream, so a waker that never stops writing cannot hold the loop; the rest fires next poll.
+///   stream and accepts at most max_waker_connections wakers, so a waker that never stops writing or
+///   connecting cannot hold the loop; the rest fires next poll.
+///   A control listener keeps at most max_waker_connections waker connections open (they share the
+///   guest's fd budget): one more closes the one that has been quiet the longest, so idle
+///   connections cannot lock wakers out. A waker whose connection was closed (its send fails with
+///   pipe or connreset) reconnects. If accepting fails for want of fds while the channel holds waker
+///   connections, the quietest is closed to make room for the newcomer; when the guest's fds are all
+///   used by something else, the listener stays ready and polls return at once until fds free up, as
+///   for every listener of the guest (preview1 gives no spare fd to accept-and-drop with).
 ///
 /// Example (compiled in examples/wakeup/main.cpp, which also falls back to a control listener):
 ///   auto channel = wasio::wake::open_default_channel(poll.registry()).value();  // WASIO_WAKER_FD
@@ -30,6 +41,7 @@
 ///     if (channel && channel->owns(ev.token())) channel->drain().value();  // woken from outside
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <vector>
 
@@ -47,6 +59,9 @@ inline constexpr const char* waker_fd_variable = "WASIO_WAKER_FD";
 /// The fd in WASIO_WAKER_FD, nullopt when it is not set.
 /// Errors: inval (not a decimal fd number); those of environ_sizes_get / environ_get.
 result<std::optional<sys::fd_t>> host_channel_fd();
+
+/// How many waker connections a control listener keeps open at once.
+inline constexpr std::size_t max_waker_connections = 64;
 
 class wake_channel;
 
@@ -79,21 +94,32 @@ class wake_channel {
 
   sys::fd_t fd() const { return main_.raw_fd(); }
   bool is_listener() const { return listener_; }
-  /// Waker connections a control listener holds open now.
+  /// Waker connections a control listener holds open now (at most max_waker_connections).
   std::size_t waker_connections() const { return connections_.size(); }
 
  private:
+  struct waker_connection {
+    source stream;
+    std::uint64_t last_heard = 0;  // the drain that accepted it or last read a wake from it
+  };
+
   wake_channel(sys::fd_t fd, bool listener) : main_(fd), listener_(listener) {}
   /// Reads `s` until again; `ended` tells the stream is over (EOF or an error).
   result<std::size_t> drain_stream(source& s, bool& ended);
+  /// Accepts the wakers waiting on the control listener (bounded); errors are the listener's own.
+  result<void> accept_wakers();
+  /// Keeps an accepted waker, closing the quietest one first when the channel is full.
+  void keep_connection(sys::fd_t fd);
   void close_connection(std::size_t index);
+  void close_quietest_connection();
   void release();
 
   source main_;
   bool listener_ = false;
   bool closed_ = false;                // a stream channel whose far end is gone
   registry* watched_ = nullptr;
-  std::vector<source> connections_;    // accepted waker connections (control listener)
+  std::uint64_t drains_ = 0;
+  std::vector<waker_connection> connections_;  // accepted waker connections (control listener)
 };
 
 }  // namespace wasio::wake
