@@ -509,13 +509,14 @@ std::uint32_t Z_wasi_snapshot_preview1Z_poll_oneoff(wasio_wasi_env* env, std::ui
 }
 
 void Z_wasi_snapshot_preview1Z_proc_exit(wasio_wasi_env* env, std::uint32_t code) {
-  {
-    host_call call(env, "proc_exit");
-    call.core().proc_exit(code);
+  // Lifetime: guarded's frame is gone before leave_guest unwinds past this one. The code is kept
+  // even when the core could not trace it (out of memory is then reported as nomem and ignored).
+  (void)guarded(env, "proc_exit", [&](const host_call& call) -> std::uint32_t {
     env->exited = true;
     env->exit_code = code;
-  }
-  // Lifetime: every C++ object of this frame is gone before leave_guest unwinds past it.
+    call.core().proc_exit(code);
+    return to_wasi(errc::success);
+  });
   if (env->leave_guest != nullptr) env->leave_guest(env->leave_context);
 }
 
