@@ -14,10 +14,10 @@ namespace wasio {
 namespace {
 
 using sys_test::accept_waiting;
-using sys_test::as_string;
 using sys_test::installed_host;
 using sys_test::loopback_client;
 using sys_test::read_waiting;
+using sys_test::text_of;
 using testbed::profile;
 
 class SysSockets : public ::testing::TestWithParam<profile> {};
@@ -55,7 +55,7 @@ TEST_P(SysSockets, BytesRoundTripBetweenALoopbackClientAndAnAcceptedSocket) {
     auto got = read_waiting(*conn, buffer);
     ASSERT_TRUE(got) << name(got.error());
     ASSERT_GT(*got, 0u) << "EOF before the client's bytes";
-    received += as_string(std::span(buffer).first(*got));
+    received += text_of(std::span(buffer).first(*got));
   }
   EXPECT_EQ(received, "hello from the client");
 
@@ -137,6 +137,52 @@ TEST_P(SysSockets, PollWithNoSubscriptionsIsInvalid) {
   auto n = sys::poll_oneoff(nullptr, &out, 0);
   ASSERT_FALSE(n);
   EXPECT_EQ(n.error(), errc::inval);
+}
+
+/// A socketpair whose second end the host adopts as a connected guest stream (wasio-run --waker's
+/// channel); the test closes the guest fd, the destructor the host end.
+struct adopted_stream {
+  int host_end = -1;
+  sys::fd_t guest_fd = 0;
+  explicit adopted_stream(testbed::host& h) {
+    int pair[2];
+    EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), 0);
+    host_end = pair[0];
+    guest_fd = h.adopt_stream(pair[1]).value();
+  }
+  ~adopted_stream() { ::close(host_end); }
+};
+
+TEST_P(SysSockets, FindListenersSkipsTheWakerFdNamedByWasioWakerFd) {
+  // fd 4 is the next fd after stdio and the one listener: the one adopt_stream hands out.
+  installed_host h(GetParam(), {"sys_test"}, {"WASIO_WAKER_FD=4"});
+  adopted_stream waker(h.host());
+  ASSERT_EQ(waker.guest_fd, 4u);
+  auto found = sys::find_listeners();
+  ASSERT_TRUE(found) << name(found.error());
+  EXPECT_EQ(*found, std::vector<sys::fd_t>{h.listener()});
+  EXPECT_TRUE(sys::fd_close(waker.guest_fd));
+}
+
+TEST_P(SysSockets, FindListenersKeepsOnlySocketsThatMayAcceptWhenTheHostReportsRights) {
+  installed_host h(GetParam());
+  adopted_stream connected(h.host());  // not named by WASIO_WAKER_FD: only its rights can tell
+  auto found = sys::find_listeners();
+  ASSERT_TRUE(found) << name(found.error());
+  if (GetParam() == profile::wasmtime_legacy) {
+    // 0x42 for every socket, as wasmtime's legacy host: nothing tells them apart, both are kept.
+    EXPECT_EQ(*found, (std::vector<sys::fd_t>{h.listener(), connected.guest_fd}));
+  } else {
+    EXPECT_EQ(*found, std::vector<sys::fd_t>{h.listener()});
+  }
+  EXPECT_TRUE(sys::fd_close(connected.guest_fd));
+}
+
+TEST_P(SysSockets, FindListenersRefusesAWasioWakerFdThatIsNotAnFdNumber) {
+  installed_host h(GetParam(), {"sys_test"}, {"WASIO_WAKER_FD=four"});
+  auto found = sys::find_listeners();
+  ASSERT_FALSE(found);
+  EXPECT_EQ(found.error(), errc::inval);
 }
 
 INSTANTIATE_TEST_SUITE_P(AllProfiles, SysSockets,
