@@ -3,29 +3,11 @@
 #include "wasio/io/wake/wake_channel.hpp"
 
 #include <array>
-#include <charconv>
-#include <string_view>
 #include <utility>
 
 namespace wasio::wake {
 
 namespace {
-
-result<std::optional<std::string_view>> find_variable(std::vector<char*>& pointers, std::vector<char>& buffer,
-                                                      std::string_view name) {
-  auto sizes = sys::environ_sizes_get();
-  if (!sizes) return fail(sizes.error());
-  if (sizes->count == 0) return std::optional<std::string_view>();
-  pointers.resize(sizes->count);
-  buffer.resize(sizes->buffer_size);
-  if (auto r = sys::environ_get(pointers.data(), buffer.data()); !r) return fail(r.error());
-  for (const char* entry : pointers) {
-    const std::string_view text(entry);
-    if (text.size() > name.size() && text.starts_with(name) && text[name.size()] == '=')
-      return std::optional<std::string_view>(text.substr(name.size() + 1));
-  }
-  return std::optional<std::string_view>();
-}
 
 constexpr int max_reads_per_drain = 64;  // of 256 bytes: 16 KiB of wake bytes per stream per drain
 
@@ -38,18 +20,7 @@ bool ends_accepting_for_now(errc e) {
 
 }  // namespace
 
-result<std::optional<sys::fd_t>> host_channel_fd() {
-  std::vector<char*> pointers;
-  std::vector<char> buffer;
-  auto value = find_variable(pointers, buffer, waker_fd_variable);
-  if (!value) return fail(value.error());
-  if (!*value) return std::optional<sys::fd_t>();
-  const std::string_view text = **value;
-  sys::fd_t fd = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), fd);
-  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return fail(errc::inval);
-  return std::optional<sys::fd_t>(fd);
-}
+result<std::optional<sys::fd_t>> host_channel_fd() { return sys::waker_fd_from_environment(); }
 
 result<std::optional<wake_channel>> open_default_channel(registry& r) {
   auto fd = host_channel_fd();

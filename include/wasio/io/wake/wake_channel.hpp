@@ -49,12 +49,13 @@
 #include "wasio/io/source.hpp"
 #include "wasio/io/token.hpp"
 #include "wasio/result.hpp"
+#include "wasio/sys/listeners.hpp"
 #include "wasio/sys/sys.hpp"
 
 namespace wasio::wake {
 
 /// The environment variable wasio-run --waker sets to the guest fd of its wake channel.
-inline constexpr const char* waker_fd_variable = "WASIO_WAKER_FD";
+inline constexpr const char* waker_fd_variable = sys::waker_fd_variable;
 
 /// The fd in WASIO_WAKER_FD, nullopt when it is not set.
 /// Errors: inval (not a decimal fd number); those of environ_sizes_get / environ_get.

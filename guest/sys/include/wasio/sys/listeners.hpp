@@ -3,16 +3,24 @@
 ///
 /// Preview1 has no preopen type for sockets (HOST-SEMANTICS.md 1): hosts such as wasmtime's
 /// `--tcplisten` and wasio-run hand listeners over as fd 3, 4, ... and the guest finds them by probing.
+/// A probe sees only "socket_stream", which a connected socket is too: wasio-run --waker pre-opens
+/// one after the listeners (its host wake channel, named by WASIO_WAKER_FD). Discovery tells them
+/// apart two ways: it skips the fd WASIO_WAKER_FD names, and when the host reports rights per socket
+/// (at least one probed socket has the sock_accept right, as wasio-run's strict and uvwasi profiles
+/// give listeners only), it keeps only the sockets with that right. Hosts that report the same
+/// rights for every socket (wasmtime's legacy host: 0x42, never sock_accept) keep every socket.
 ///
-/// Errors: whatever fd_fdstat_get returns for a probed fd other than badf (badf ends the scan).
+/// Errors: whatever fd_fdstat_get returns for a probed fd other than badf (badf ends the scan); inval
+///   when WASIO_WAKER_FD is set but is not a decimal fd number; those of environ_sizes_get/environ_get.
 /// Notes: call it at startup, before the program accepts anything: an accepted connection is a
-/// socket_stream too and would be taken for a listener.
+/// socket_stream too and, on a host that reports no rights, would be taken for a listener.
 ///
-/// Example (compiled in examples/echo/main.cpp):
+/// Example (compiled in examples/wakeup/main.cpp):
 ///   auto listeners = wasio::sys::find_listeners();
 ///   if (!listeners || listeners->empty()) { /* nothing to serve */ }
 
 #include <cstddef>
+#include <optional>
 #include <vector>
 
 #include "wasio/result.hpp"
@@ -24,8 +32,15 @@ namespace wasio::sys {
 inline constexpr fd_t first_preopened_fd = 3;
 /// A host that never answers badf cannot keep the scan going forever.
 inline constexpr std::size_t max_probed_fds = 4096;
+/// The environment variable in which wasio-run --waker names the guest fd of its wake channel.
+inline constexpr const char* waker_fd_variable = "WASIO_WAKER_FD";
 
-/// Every fd from `first_preopened_fd` up to the first badf whose filetype is socket_stream, in fd order.
+/// The fd WASIO_WAKER_FD names, nullopt when it is not set.
+/// Errors: inval (not a decimal fd number); those of environ_sizes_get / environ_get.
+result<std::optional<fd_t>> waker_fd_from_environment();
+
+/// Every fd from `first_preopened_fd` up to the first badf that is a listener, as far as the host lets
+/// the guest tell (see above), in fd order.
 result<std::vector<fd_t>> find_listeners();
 
 }  // namespace wasio::sys
