@@ -14,10 +14,10 @@ namespace wasio {
 namespace {
 
 using sys_test::accept_waiting;
-using sys_test::as_string;
 using sys_test::installed_host;
 using sys_test::loopback_client;
 using sys_test::read_waiting;
+using sys_test::text_of;
 using testbed::profile;
 
 class SysSockets : public ::testing::TestWithParam<profile> {};
@@ -55,7 +55,7 @@ TEST_P(SysSockets, BytesRoundTripBetweenALoopbackClientAndAnAcceptedSocket) {
     auto got = read_waiting(*conn, buffer);
     ASSERT_TRUE(got) << name(got.error());
     ASSERT_GT(*got, 0u) << "EOF before the client's bytes";
-    received += as_string(std::span(buffer).first(*got));
+    received += text_of(std::span(buffer).first(*got));
   }
   EXPECT_EQ(received, "hello from the client");
 
