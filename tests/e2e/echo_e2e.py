@@ -13,75 +13,16 @@ Timeouts here only guard against hangs; nothing is asserted about speed.
 
 import argparse
 import os
-import queue
 import random
-import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 
-LISTENING = re.compile(r"listening on (\S+):(\d+) \(fd (\d+)\)")
-START_TIMEOUT_S = 600  # the first run of a .wasm may include its wasm2c translation and C build
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from wasio_server import PROFILES, start_wasio_server  # noqa: E402
+
 CLIENT_TIMEOUT_S = 180
-
-
-class Server:
-    def __init__(self, command, env):
-        self.process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.PIPE, text=True, errors="replace",
-                                        start_new_session=True)
-        self.lines = queue.Queue()
-        self.reader = threading.Thread(target=self._forward, daemon=True)
-        self.reader.start()
-
-    def _forward(self):
-        for line in self.process.stderr:
-            sys.stderr.write("server: " + line)
-            self.lines.put(line)
-        self.lines.put(None)
-
-    def wait_for(self, pattern, what):
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise SystemExit(f"FAIL: no {what} within {START_TIMEOUT_S} s")
-            try:
-                line = self.lines.get(timeout=remaining)
-            except queue.Empty:
-                continue
-            if line is None:
-                raise SystemExit(f"FAIL: server exited with {self.process.wait()} before printing {what}")
-            found = pattern.search(line)
-            if found:
-                return found
-
-    def stop(self):
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        self.reader.join(timeout=10)
-        self.process.stderr.close()
-
-
-def server_command(args):
-    program = args.program[0]
-    env = dict(os.environ)
-    if program.endswith(".wasm"):
-        if not args.wasio_run or not os.access(args.wasio_run, os.X_OK):
-            raise SystemExit(f"FAIL: wasio-run not found at {args.wasio_run!r} (needed for {program})")
-        return [args.wasio_run, "--tcplisten", "127.0.0.1:0", "--profile", args.profile] + args.program, env
-    env["WASIO_TCPLISTEN"] = "127.0.0.1:0"
-    env["WASIO_PROFILE"] = args.profile
-    return list(args.program), env
 
 
 def socat_round_trips(port, count, seed, folder):
@@ -117,7 +58,7 @@ def socat_round_trips(port, count, seed, folder):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--profile", required=True, choices=["strict", "wasmtime-legacy", "uvwasi"])
+    parser.add_argument("--profile", required=True, choices=PROFILES)
     parser.add_argument("--load", required=True, help="the wasio_echo_load program")
     parser.add_argument("--wasio-run", help="the wasio-run program (needed for .wasm)")
     parser.add_argument("--ready", help="regex of the server's own start line to wait for after 'listening on'")
@@ -129,19 +70,16 @@ def main():
     if shutil.which("socat") is None:
         raise SystemExit("FAIL: socat is not installed (scripts/setup.sh installs it)")
 
-    command, env = server_command(args)
-    server = Server(command, env)
+    server = start_wasio_server(args.program, args.profile, args.wasio_run, ready=args.ready)
     try:
-        port = int(server.wait_for(LISTENING, "'listening on' line").group(2))
-        if args.ready:
-            server.wait_for(re.compile(args.ready), f"line matching {args.ready!r}")
+        port = server.port
         with tempfile.TemporaryDirectory(prefix="wasio-e2e-") as folder:
             socat_ok = socat_round_trips(port, args.socat_clients, args.seed, folder)
         load = subprocess.run([args.load, "--port", str(port), "--seed", str(args.seed)] + args.load_arg,
                               timeout=CLIENT_TIMEOUT_S + 60)
-        alive = server.process.poll() is None
+        alive = server.alive()
         if not alive:
-            print(f"FAIL: server exited with {server.process.returncode} during the test", file=sys.stderr)
+            print(f"FAIL: server exited with {server.returncode} during the test", file=sys.stderr)
         # The load client ends with a fresh round trip; one more socat one proves the same of socat's path.
         if alive:
             with tempfile.TemporaryDirectory(prefix="wasio-e2e-") as folder:

@@ -13,58 +13,17 @@ numbers are printed for a person (and docs/http.md) to read.
 
 import argparse
 import os
-import queue
 import re
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
-import threading
-import time
 
-LISTENING = re.compile(r"listening on (\S+):(\d+)")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "support"))
+from wasio_server import LISTENING, PROFILES, start_server, wasio_command  # noqa: E402
 
-
-class Server:
-    def __init__(self, command, env, ready):
-        self.process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.PIPE, text=True, errors="replace",
-                                        start_new_session=True)
-        self.lines = queue.Queue()
-        threading.Thread(target=self._forward, daemon=True).start()
-        self.port = int(self._wait_for(LISTENING).group(2))
-        if ready:
-            self._wait_for(re.compile(ready))
-
-    def _forward(self):
-        for line in self.process.stderr:
-            self.lines.put(line)
-        self.lines.put(None)
-
-    def _wait_for(self, pattern):
-        deadline = time.monotonic() + 600  # a first .wasm run may compile the module
-        while time.monotonic() < deadline:
-            try:
-                line = self.lines.get(timeout=1)
-            except queue.Empty:
-                continue
-            if line is None:
-                raise SystemExit(f"server {self.process.args[0]} exited with {self.process.wait()} before it was ready")
-            found = pattern.search(line)
-            if found:
-                return found
-        raise SystemExit(f"server {self.process.args[0]} did not start")
-
-    def stop(self):
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        self.process.stderr.close()
+# The Asio reference prints "wasio_bench_asio_http: listening on 127.0.0.1:PORT", without an fd.
+ASIO_LISTENING = re.compile(r"listening on (\S+):(\d+)")
 
 
 def wrk(port, threads, connections, seconds):
@@ -90,7 +49,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--profile", default="strict", choices=["strict", "wasmtime-legacy", "uvwasi"])
+    parser.add_argument("--profile", default="strict", choices=PROFILES)
     parser.add_argument("--quick", action="store_true", help="one short round: checks the script runs")
     args = parser.parse_args()
     if args.quick:
@@ -99,15 +58,15 @@ def main():
         raise SystemExit("wrk is not installed (scripts/setup.sh installs it)")
     seconds = max(1, int(round(args.duration)))
 
-    env = dict(os.environ)
-    env.setdefault("WASIO_CACHE_DIR", os.path.join(os.path.dirname(os.path.abspath(args.bin_dir)), "wasm-cache"))
-    native_env = dict(env, WASIO_TCPLISTEN="127.0.0.1:0", WASIO_PROFILE=args.profile)
+    os.environ.setdefault("WASIO_CACHE_DIR",
+                          os.path.join(os.path.dirname(os.path.abspath(args.bin_dir)), "wasm-cache"))
+    http = [os.path.join(args.bin_dir, "http")]
+    http_wasm = [os.path.join(args.bin_dir, "http.wasm")]
+    wasio_run = os.path.join(args.bin_dir, "wasio-run")
     servers = {
-        "asio (native reference)": ([args.asio, "0"], env, None),
-        "http (natively linked)": ([os.path.join(args.bin_dir, "http")], native_env, r"http: serving"),
-        "http.wasm (wasio-run)": ([os.path.join(args.bin_dir, "wasio-run"), "--tcplisten", "127.0.0.1:0",
-                                   "--profile", args.profile, os.path.join(args.bin_dir, "http.wasm")],
-                                  env, r"http: serving"),
+        "asio (native reference)": (([args.asio, "0"], dict(os.environ)), None, ASIO_LISTENING),
+        "http (natively linked)": (wasio_command(http, args.profile), r"http: serving", LISTENING),
+        "http.wasm (wasio-run)": (wasio_command(http_wasm, args.profile, wasio_run), r"http: serving", LISTENING),
     }
     rates = {name: [] for name in servers}
     print(f"wrk: {args.threads} threads, {args.connections} keep-alive connections, {seconds} s per run, "
@@ -116,8 +75,9 @@ def main():
         order = list(servers)
         order = order[round_index % len(order):] + order[:round_index % len(order)]
         for name in order:
-            command, server_env, ready = servers[name]
-            server = Server(command, server_env, ready)
+            (command, server_env), ready, listening = servers[name]
+            server = start_server(command, server_env, ready, listening, name=os.path.basename(command[0]),
+                                  quiet=True)
             try:
                 wrk(server.port, args.threads, args.connections, 1)  # warm-up: connections, caches, frames
                 rate = wrk(server.port, args.threads, args.connections, seconds)

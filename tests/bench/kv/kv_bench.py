@@ -16,64 +16,15 @@ import argparse
 import csv
 import io
 import os
-import re
-import signal
-import socket
 import statistics
 import subprocess
 import sys
-import threading
-import time
 
-LISTENING = re.compile(r"listening on (\S+):(\d+) \(fd (\d+)\)")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "support"))
+from wasio_server import PROFILES, start_redis_server, start_wasio_server, stop_process_group  # noqa: E402
+
 TESTS = "ping,set,get,incr,mset"
 CONFIGS = [("-P 1", ["-P", "1"]), ("-P 16 -c 50", ["-P", "16", "-c", "50"])]
-
-
-def wait_port(process, timeout=600):
-    deadline = time.monotonic() + timeout
-    for line in process.stderr:
-        found = LISTENING.search(line)
-        if found:
-            return int(found.group(2))
-        if time.monotonic() > deadline:
-            break
-    raise SystemExit(f"FAIL: server printed no 'listening on' line (exit {process.poll()})")
-
-
-def start_kv(command, env):
-    process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, text=True, start_new_session=True)
-    port = wait_port(process)
-    # Keep draining stderr so the server never blocks on a full pipe.
-    threading.Thread(target=lambda: [None for _ in process.stderr], daemon=True).start()
-    return process, port
-
-
-def start_redis():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    process = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                                "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)
-    for _ in range(600):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return process, port
-        except OSError:
-            time.sleep(0.05)
-    raise SystemExit("FAIL: redis-server did not start")
-
-
-def stop(process):
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 def bench(port, requests, extra):
@@ -90,31 +41,35 @@ def main():
     parser.add_argument("--bin-dir", required=True)
     parser.add_argument("--requests", type=int, default=100000)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--profile", default="strict")
+    parser.add_argument("--profile", default="strict", choices=PROFILES)
     parser.add_argument("--quick", action="store_true", help="one short round (checks the script runs)")
     args = parser.parse_args()
     if args.quick:
         args.requests, args.rounds = 2000, 1
 
-    env = dict(os.environ, WASIO_TCPLISTEN="127.0.0.1:0", WASIO_PROFILE=args.profile)
-    servers = {
-        "wasm": start_kv([os.path.join(args.bin_dir, "wasio-run"), "--tcplisten", "127.0.0.1:0", "--profile",
-                          args.profile, os.path.join(args.bin_dir, "kv.wasm")], dict(os.environ)),
-        "native": start_kv([os.path.join(args.bin_dir, "kv")], env),
-        "redis": start_redis(),
-    }
+    wasio_run = os.path.join(args.bin_dir, "wasio-run")
+    kv = {"wasm": [os.path.join(args.bin_dir, "kv.wasm")], "native": [os.path.join(args.bin_dir, "kv")]}
+    servers = {}  # name -> port
+    stops = []
     results = {}  # (config, server) -> test -> [rps per round]
     try:
+        for name, program in kv.items():
+            server = start_wasio_server(program, args.profile, wasio_run, ready=r"kv: serving", name=name,
+                                        quiet=True)
+            stops.append(server.stop)
+            servers[name] = server.port
+        redis, servers["redis"] = start_redis_server()
+        stops.append(lambda: stop_process_group(redis))
         names = list(servers)
         for round_index in range(args.rounds):
             order = names[round_index % 3:] + names[:round_index % 3]
             for label, extra in CONFIGS:
                 for name in order:
-                    for test, rps in bench(servers[name][1], args.requests, extra).items():
+                    for test, rps in bench(servers[name], args.requests, extra).items():
                         results.setdefault((label, name), {}).setdefault(test, []).append(rps)
     finally:
-        for process, _ in servers.values():
-            stop(process)
+        for stop in stops:
+            stop()
 
     print(f"redis-benchmark -t {TESTS} -n {args.requests}, median of {args.rounds} round(s), "
           f"profile {args.profile}; requests per second")

@@ -16,20 +16,18 @@ Timeouts here only guard against hangs; nothing is asserted about speed.
 import argparse
 import json
 import os
-import queue
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
-LISTENING = re.compile(r"listening on (\S+):(\d+) \(fd (\d+)\)")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "support"))
+from wasio_server import PROFILES, start_wasio_server  # noqa: E402
+
 READY = re.compile(r"http: serving")
-START_TIMEOUT_S = 600  # the first run of a .wasm may include its wasm2c translation and C build
 GUARD_S = 30            # no single check may hang longer than this
 
 # Small limits keep the limit checks quick. max-body-bytes comes from the environment on purpose.
@@ -41,68 +39,9 @@ SERVER_ARGS = [f"--head-timeout-ms={HEAD_TIMEOUT_MS}", f"--idle-timeout-ms={IDLE
 SERVER_ENV = {"WASIO_HTTP_MAX_BODY_BYTES": str(MAX_BODY_BYTES)}
 
 
-class Server:
-    def __init__(self, args, program_args, env_extra):
-        program = args.program
-        env = dict(os.environ)
-        if program.endswith(".wasm"):
-            if not args.wasio_run or not os.access(args.wasio_run, os.X_OK):
-                raise SystemExit(f"FAIL: wasio-run not found at {args.wasio_run!r} (needed for {program})")
-            command = [args.wasio_run, "--tcplisten", "127.0.0.1:0", "--profile", args.profile]
-            for name, value in env_extra.items():
-                command += ["--env", f"{name}={value}"]
-            command += [program] + program_args
-        else:
-            env["WASIO_TCPLISTEN"] = "127.0.0.1:0"
-            env["WASIO_PROFILE"] = args.profile
-            env.update(env_extra)
-            command = [program] + program_args
-        self.process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.PIPE, text=True, errors="replace",
-                                        start_new_session=True)
-        self.lines = queue.Queue()
-        self.start_lines = []
-        self.reader = threading.Thread(target=self._forward, daemon=True)
-        self.reader.start()
-        self.port = int(self._wait_for(LISTENING, "'listening on' line").group(2))
-        self._wait_for(READY, "'http: serving' line")
-
-    def _forward(self):
-        for line in self.process.stderr:
-            sys.stderr.write("server: " + line)
-            self.lines.put(line)
-        self.lines.put(None)
-
-    def _wait_for(self, pattern, what):
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise SystemExit(f"FAIL: no {what} within {START_TIMEOUT_S} s")
-            try:
-                line = self.lines.get(timeout=remaining)
-            except queue.Empty:
-                continue
-            if line is None:
-                raise SystemExit(f"FAIL: server exited with {self.process.wait()} before printing {what}")
-            self.start_lines.append(line)
-            found = pattern.search(line)
-            if found:
-                return found
-
-    def alive(self):
-        return self.process.poll() is None
-
-    def stop(self):
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        self.reader.join(timeout=10)
-        self.process.stderr.close()
+def start_server(args, program_args):
+    return start_wasio_server([args.program] + program_args, args.profile, args.wasio_run, ready=READY,
+                              env_extra=SERVER_ENV)
 
 
 class Checks:
@@ -447,7 +386,7 @@ def check_stats(port, before):
 
 def check_connection_limit(args):
     """With --max-connections=2, a third client gets 503 and a close; after one leaves, clients are served."""
-    server = Server(args, SERVER_ARGS[:2] + ["--max-connections=2"], SERVER_ENV)
+    server = start_server(args, SERVER_ARGS[:2] + ["--max-connections=2"])
     try:
         port = server.port
         held = []
@@ -474,7 +413,7 @@ def check_connection_limit(args):
 
 
 def check_start_line(server):
-    text = "".join(server.start_lines)
+    text = "".join(server.stderr_lines)
     for expected in [f"head-timeout-ms={HEAD_TIMEOUT_MS} (arg)", f"max-body-bytes={MAX_BODY_BYTES} (env)",
                      "max-head-bytes=8192 (default)"]:
         expect(expected in text, f"start-up limits lack {expected!r}: {text!r}")
@@ -482,7 +421,7 @@ def check_start_line(server):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--profile", required=True, choices=["strict", "wasmtime-legacy", "uvwasi"])
+    parser.add_argument("--profile", required=True, choices=PROFILES)
     parser.add_argument("--wasio-run", help="the wasio-run program (needed for .wasm)")
     parser.add_argument("--only", action="append", default=[], help="run only this check (repeatable)")
     parser.add_argument("program", help="the server under test (after --)")
@@ -492,7 +431,7 @@ def main():
             raise SystemExit(f"FAIL: {tool} is not installed (scripts/setup.sh installs it)")
 
     checks = Checks(args.only)
-    server = Server(args, SERVER_ARGS, SERVER_ENV)
+    server = start_server(args, SERVER_ARGS)
     try:
         port = server.port
         before = stats(port)

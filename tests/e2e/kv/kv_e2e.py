@@ -12,18 +12,15 @@ must match byte for byte. Timeouts only guard against hangs; nothing is asserted
 
 import argparse
 import os
-import queue
-import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 
-LISTENING = re.compile(r"listening on (\S+):(\d+) \(fd (\d+)\)")
-START_TIMEOUT_S = 600  # a first .wasm run may include its wasm2c translation and C build
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "support"))
+from wasio_server import PROFILES, start_redis_server, start_wasio_server, stop_process_group  # noqa: E402
+
 CLIENT_TIMEOUT_S = 300
 
 # Requests whose replies do not depend on time or hash order. KEYS replies are compared as sets.
@@ -47,51 +44,6 @@ TRANSCRIPT = [
     ["FLUSHALL"], ["DBSIZE"],
 ]
 INLINE_TRANSCRIPT = b'PING\r\nSET inline "quoted value"\r\nGET inline\r\nEXISTS inline x\r\n\r\nDEL inline\r\n'
-
-
-class Server:
-    def __init__(self, command, env, ready):
-        self.process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.PIPE, text=True, errors="replace",
-                                        start_new_session=True)
-        self.lines = queue.Queue()
-        threading.Thread(target=self._forward, daemon=True).start()
-        self.port = int(self.wait_for(LISTENING).group(2))
-        self.wait_for(re.compile(ready))
-
-    def _forward(self):
-        for line in self.process.stderr:
-            sys.stderr.write("server: " + line)
-            self.lines.put(line)
-        self.lines.put(None)
-
-    def wait_for(self, pattern):
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            try:
-                line = self.lines.get(timeout=1)
-            except queue.Empty:
-                continue
-            if line is None:
-                raise SystemExit(f"FAIL: server exited with {self.process.wait()} before printing {pattern.pattern!r}")
-            found = pattern.search(line)
-            if found:
-                return found
-        raise SystemExit(f"FAIL: no {pattern.pattern!r} within {START_TIMEOUT_S} s")
-
-    def alive(self):
-        return self.process.poll() is None
-
-    def stop(self):
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        if self.process.stderr:
-            self.process.stderr.close()
 
 
 def encode(args):
@@ -220,46 +172,9 @@ def benchmark(port, requests):
     return ok
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_redis():
-    if shutil.which("redis-server") is None:
-        return None
-    port = free_port()
-    process = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                                "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return process, port
-        except OSError:
-            time.sleep(0.05)
-    process.kill()
-    process.wait()
-    raise SystemExit("FAIL: redis-server did not start")
-
-
-def server_command(args):
-    program = args.program[0]
-    env = dict(os.environ)
-    if program.endswith(".wasm"):
-        if not args.wasio_run or not os.access(args.wasio_run, os.X_OK):
-            raise SystemExit(f"FAIL: wasio-run not found at {args.wasio_run!r} (needed for {program})")
-        return [args.wasio_run, "--tcplisten", "127.0.0.1:0", "--profile", args.profile] + args.program, env
-    env["WASIO_TCPLISTEN"] = "127.0.0.1:0"
-    env["WASIO_PROFILE"] = args.profile
-    return list(args.program), env
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--profile", required=True, choices=["strict", "wasmtime-legacy", "uvwasi"])
+    parser.add_argument("--profile", required=True, choices=PROFILES)
     parser.add_argument("--wasio-run")
     parser.add_argument("--requests", type=int, default=20000, help="redis-benchmark -n")
     parser.add_argument("program", nargs="+")
@@ -268,11 +183,12 @@ def main():
         if shutil.which(tool) is None:
             raise SystemExit(f"FAIL: {tool} is not installed (apt-get install redis-tools)")
 
-    command, env = server_command(args)
-    server = Server(command, env, ready=r"kv: serving")
-    redis = start_redis()
+    server = start_wasio_server(args.program, args.profile, args.wasio_run, ready=r"kv: serving")
+    redis = None
     ok = True
     try:
+        if shutil.which("redis-server"):
+            redis = start_redis_server()
         ours = transcript(server.port)
         if redis:
             theirs = transcript(redis[1])
@@ -291,13 +207,12 @@ def main():
         ok = check_active_expiry(server.port) and ok
         ok = benchmark(server.port, args.requests) and ok
         if not server.alive():
-            print(f"FAIL: server exited with {server.process.returncode}", file=sys.stderr)
+            print(f"FAIL: server exited with {server.returncode}", file=sys.stderr)
             ok = False
     finally:
         server.stop()
         if redis:
-            os.killpg(redis[0].pid, signal.SIGTERM)
-            redis[0].wait(timeout=30)
+            stop_process_group(redis[0])
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1
 

@@ -16,21 +16,18 @@ Timeouts only guard against hangs; nothing is asserted about speed.
 import argparse
 import json
 import os
-import queue
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 
-LISTENING = re.compile(r"listening on (\S+):(\d+) \(fd (\d+)\)")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "support"))
+from wasio_server import PROFILES, start_wasio_server  # noqa: E402
+
 SUMMARY = re.compile(r"syslog: summary: connections=(\d+) messages=(\d+) rfc5424=(\d+) rfc3164=(\d+) "
                      r"malformed=(\d+) bytes=(\d+)")
-START_TIMEOUT_S = 600
 CLIENT_TIMEOUT_S = 300
 KINDS = [("rfc5424", True), ("rfc5424", False), ("rfc3164", True), ("rfc3164", False)]
 
@@ -42,45 +39,6 @@ RAW_CLIENTS = [
     # octet counting: a good frame, garbage where a length belongs, a good frame, a frame cut short
     (b"30 <13>1 - h raw 9 - - raw-good-3 xx yy 30 <13>1 - h raw 9 - - raw-good-440 <13>1 - h", 2, 2),
 ]
-
-
-class Receiver:
-    def __init__(self, command, env, stdout):
-        self.process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=stdout,
-                                        stderr=subprocess.PIPE, text=True, errors="replace",
-                                        start_new_session=True)
-        self.lines = queue.Queue()
-        self.stderr_lines = []
-        self.reader = threading.Thread(target=self._forward, daemon=True)
-        self.reader.start()
-        self.port = int(self.wait_for(LISTENING).group(2))
-        self.wait_for(re.compile(r"syslog: receiving"))
-
-    def _forward(self):
-        for line in self.process.stderr:
-            sys.stderr.write("receiver: " + line)
-            self.stderr_lines.append(line)
-            self.lines.put(line)
-        self.lines.put(None)
-
-    def wait_for(self, pattern):
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            try:
-                line = self.lines.get(timeout=1)
-            except queue.Empty:
-                continue
-            if line is None:
-                raise SystemExit(f"FAIL: receiver exited with {self.process.wait()} before {pattern.pattern!r}")
-            found = pattern.search(line)
-            if found:
-                return found
-        raise SystemExit(f"FAIL: no {pattern.pattern!r} within {START_TIMEOUT_S} s")
-
-    def kill(self):
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
 
 
 def run_loggers(port, count, per_kind, folder):
@@ -164,7 +122,7 @@ def check_output(path, expected):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--profile", required=True, choices=["strict", "wasmtime-legacy", "uvwasi"])
+    parser.add_argument("--profile", required=True, choices=PROFILES)
     parser.add_argument("--wasio-run")
     parser.add_argument("--messages", type=int, default=1000, help="messages per logger")
     parser.add_argument("--loggers-per-kind", type=int, default=2)
@@ -175,26 +133,18 @@ def main():
         raise SystemExit("FAIL: logger is not installed (apt-get install bsdutils)")
 
     program = args.program + ["--idle-exit-ms", str(args.idle_exit_ms)]
-    env = dict(os.environ)
-    if program[0].endswith(".wasm"):
-        command = [args.wasio_run, "--tcplisten", "127.0.0.1:0", "--profile", args.profile] + program
-    else:
-        env["WASIO_TCPLISTEN"] = "127.0.0.1:0"
-        env["WASIO_PROFILE"] = args.profile
-        command = program
-
     with tempfile.TemporaryDirectory(prefix="wasio-syslog-e2e-") as folder:
         out_path = os.path.join(folder, "receiver.jsonl")
         with open(out_path, "wb") as out:
-            receiver = Receiver(command, env, out)
+            receiver = start_wasio_server(program, args.profile, args.wasio_run, ready=r"syslog: receiving",
+                                          name="receiver", stdout=out)
             try:
                 loggers, expected = run_loggers(receiver.port, args.messages, args.loggers_per_kind, folder)
                 run_raw_clients(receiver.port)
                 logger_codes = [p.wait(timeout=CLIENT_TIMEOUT_S) for p in loggers]
-                code = receiver.process.wait(timeout=CLIENT_TIMEOUT_S)
+                code = receiver.wait(timeout=CLIENT_TIMEOUT_S)
             finally:
-                receiver.kill()
-                receiver.reader.join(timeout=30)
+                receiver.stop()
         ok = all(c == 0 for c in logger_codes)
         if not ok:
             print(f"FAIL: logger exit codes {logger_codes}", file=sys.stderr)
