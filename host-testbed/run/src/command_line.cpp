@@ -126,7 +126,9 @@ options:
   --trace                   log every host call with its arguments and errno to stderr
   --waker                   pre-open a wake channel for the guest after the listeners (one end of
                             a socket pair, announced as WASIO_WAKER_FD=N); SIGUSR1 to wasio-run
-                            writes a wake byte to it (docs/wakeup.md)
+                            writes a wake byte to it, and is ignored before the guest starts and
+                            after it ends (without --waker, SIGUSR1 keeps its default action:
+                            it ends wasio-run) (docs/wakeup.md)
   --cache-dir DIR           compiled-module cache (default $WASIO_CACHE_DIR, else
                             $XDG_CACHE_HOME/wasio, else ~/.cache/wasio)
   --compile-only            translate and compile MODULE into the cache, then exit 0

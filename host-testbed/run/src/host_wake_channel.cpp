@@ -57,12 +57,21 @@ void host_wake_channel::wake() const {
 }
 
 void host_wake_channel::wake_on_sigusr1(host_wake_channel* channel) {
-  sigusr1_channel.store(channel, std::memory_order_release);
   struct sigaction action {};
-  action.sa_handler = channel != nullptr ? on_sigusr1 : SIG_DFL;
   sigemptyset(&action.sa_mask);
   action.sa_flags = SA_RESTART;
+  if (channel == nullptr) {
+    // Ignored first, then forgotten: a signal in between finds no handler rather than a stale channel.
+    action.sa_handler = SIG_IGN;
+    ::sigaction(SIGUSR1, &action, nullptr);
+    sigusr1_channel.store(nullptr, std::memory_order_release);
+    return;
+  }
+  sigusr1_channel.store(channel, std::memory_order_release);
+  action.sa_handler = on_sigusr1;
   ::sigaction(SIGUSR1, &action, nullptr);
 }
+
+void host_wake_channel::ignore_sigusr1() { wake_on_sigusr1(nullptr); }
 
 }  // namespace wasio::run

@@ -37,8 +37,12 @@ class host_wake_channel {
   /// How many wake() calls reached the socket (for tests and the benchmark).
   unsigned long wakes_sent() const { return sent_.load(std::memory_order_relaxed); }
 
-  /// Routes SIGUSR1 to `channel`'s wake() (nullptr: back to the default action). One per process.
+  /// Routes SIGUSR1 to `channel`'s wake(); nullptr: SIGUSR1 is ignored again (never back to the
+  /// default action, which would kill the process: a late wake must not end it). One per process.
   static void wake_on_sigusr1(host_wake_channel* channel);
+  /// Ignores SIGUSR1 until wake_on_sigusr1 routes it: wasio-run --waker calls it first thing, so a
+  /// wake sent before the channel exists (while the module compiles) is dropped, not fatal.
+  static void ignore_sigusr1();
 
  private:
   host_wake_channel(int host_end, abi::fd guest_fd) : host_end_(host_end), guest_fd_(guest_fd) {}

@@ -60,6 +60,11 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  // With --waker, SIGUSR1 means "wake the guest" from the moment wasio-run starts: one that arrives
+  // while the module compiles or after the guest ended is ignored instead of killing wasio-run and
+  // replacing the guest's exit status. Without --waker SIGUSR1 keeps its default action.
+  if (cl.waker) run::host_wake_channel::ignore_sigusr1();
+
   std::vector<std::byte> bytes;
   if (!read_module(cl.module, bytes)) return complain("cannot read " + cl.module, exit_cannot_run);
   auto info = testbed::wasm2c::read_module_info(bytes);
@@ -116,7 +121,7 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   run::run_outcome outcome = run::run_guest(compiled.shared_object, *host);
   if (waker) {
-    run::host_wake_channel::wake_on_sigusr1(nullptr);
+    run::host_wake_channel::wake_on_sigusr1(nullptr);  // back to ignored, not to the default
     waker.reset();
   }
   host.reset();  // closes every guest fd and listener before the process reports
