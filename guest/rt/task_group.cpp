@@ -23,7 +23,7 @@ void task_group::join_awaiter::start(std::coroutine_handle<> h, stop_token await
 void task_group::join_awaiter::forward_stop(void* group) { static_cast<task_group*>(group)->request_stop(); }
 
 task<result<void>> task_group::join_within(clock::duration grace) {
-  detail::deadline_stopper deadline(*rt_, clock::now() + grace, stop_);
+  detail::deadline_stopper deadline(*rt_, deadline_after(grace), stop_);
   co_await join();
   if (deadline.fired()) co_return fail(errc::timedout);
   co_return result<void>();

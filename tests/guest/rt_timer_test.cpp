@@ -55,6 +55,50 @@ TEST(Timer, ManyTimersCostOneClockSubscriptionAndNoFdSubscription) {
   EXPECT_GE(h.rt().poll_count(), 1u);
 }
 
+TEST(Timer, DurationsAndDeadlinesSaturateInsteadOfWrapping) {
+  rt_host h;
+  EXPECT_EQ(rt::to_clock_duration(std::chrono::hours::max()), rt::clock::duration::max());
+  EXPECT_EQ(rt::to_clock_duration(std::chrono::hours::min()), rt::clock::duration::min());
+  EXPECT_EQ(rt::to_clock_duration(std::chrono::seconds(3)), std::chrono::nanoseconds(3'000'000'000));
+  EXPECT_EQ(rt::deadline_after(rt::clock::duration::max()), rt::clock::time_point::max());
+  EXPECT_EQ(rt::deadline_after(rt::clock::duration::min()), rt::clock::time_point::min());
+  const auto before = rt::clock::now();
+  const auto soon = rt::deadline_after(1h);
+  EXPECT_GE(soon, before + 1h);
+}
+
+TEST(Timer, AnEndlessSleepWaitsUntilStopped) {
+  rt_host h;
+  rt::stop_source stop;
+  result<void> slept = fail(errc::inval);
+  h.rt().spawn([](result<void>& out) -> task<void> { out = co_await rt::sleep_for(std::chrono::hours::max()); }(slept),
+               stop.token());
+  auto body = [&]() -> task<result<void>> {
+    co_await rt::yield();
+    co_await rt::yield();
+    EXPECT_EQ(h.rt().task_count(), 1u) << "a wrapped deadline ends the sleep at once";
+    EXPECT_EQ(h.rt().timer_count(), 1u);
+    stop.request_stop();
+    co_return result<void>();
+  };
+  ASSERT_TRUE(h.rt().block_on(body()));
+  ASSERT_TRUE(h.rt().run());
+  ASSERT_FALSE(slept);
+  EXPECT_EQ(slept.error(), errc::canceled);
+}
+
+TEST(Timer, AnEndlessTimeoutNeverFires) {
+  rt_host h;
+  auto inner = []() -> task<result<int>> {
+    co_await rt::sleep_for(1ms);  // lets the runtime fire due timers before this finishes
+    co_return 7;
+  };
+  auto body = [&]() -> task<result<int>> { co_return co_await rt::with_timeout(rt::clock::duration::max(), inner()); };
+  auto r = h.rt().block_on(body());
+  ASSERT_TRUE(r) << name(r.error());
+  EXPECT_EQ(*r, 7);
+}
+
 TEST(Timer, WithTimeoutGivesTimedoutAndDisarmsEverything) {
   rt_host h;
   auto body = []() -> task<result<void>> { co_return co_await rt::with_timeout(5ms, rt::sleep_for(1h)); };

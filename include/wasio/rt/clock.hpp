@@ -22,4 +22,24 @@ struct clock {
   static time_point now();
 };
 
+/// `d` as a clock::duration, saturated at clock::duration's limits instead of overflowing:
+/// std::chrono::hours::max() stays "as long as the clock can count", not a negative wait.
+template <class Rep, class Period>
+constexpr clock::duration to_clock_duration(std::chrono::duration<Rep, Period> d) {
+  // long double holds every int64 nanosecond count exactly enough to compare against the limits.
+  const std::chrono::duration<long double, std::nano> wide = d;
+  if (wide >= std::chrono::duration<long double, std::nano>(clock::duration::max())) return clock::duration::max();
+  if (wide <= std::chrono::duration<long double, std::nano>(clock::duration::min())) return clock::duration::min();
+  return std::chrono::duration_cast<clock::duration>(d);
+}
+
+/// clock::now() + d, saturated at the time_point limits: a huge timeout means "never", where the
+/// plain sum would wrap into the past and fire at once.
+inline clock::time_point deadline_after(clock::duration d) {
+  const clock::time_point now = clock::now();
+  if (d > clock::duration::zero() && d > clock::time_point::max() - now) return clock::time_point::max();
+  if (d < clock::duration::zero() && d < clock::duration::min() + now.time_since_epoch()) return clock::time_point::min();
+  return now + d;
+}
+
 }  // namespace wasio::rt

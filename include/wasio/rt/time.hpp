@@ -61,12 +61,12 @@ class [[nodiscard]] sleep_until {
 };
 
 /// Awaits `d` on rt::clock (no suspension at all for d <= 0 unless stopped). Errors: canceled.
+/// Notes: durations beyond what the clock can count saturate (hours::max() never ends by itself).
 class [[nodiscard]] sleep_for : public sleep_until {
  public:
-  explicit sleep_for(clock::duration d) : sleep_until(clock::now() + d) {}
+  explicit sleep_for(clock::duration d) : sleep_until(deadline_after(d)) {}
   template <class Rep, class Period>
-  explicit sleep_for(std::chrono::duration<Rep, Period> d)
-      : sleep_for(std::chrono::duration_cast<clock::duration>(d)) {}
+  explicit sleep_for(std::chrono::duration<Rep, Period> d) : sleep_for(to_clock_duration(d)) {}
 };
 
 namespace detail {
@@ -114,16 +114,16 @@ template <has_member_co_await A>
 struct awaited<A> { using type = await_result_t<decltype(std::declval<A&&>().operator co_await())>; };
 }  // namespace detail
 
-/// Awaits `awaitable` for at most `d`. Errors: see the header comment.
-template <class Awaitable>
+/// Awaits `awaitable` for at most `d` (saturated like sleep_for's). Errors: see the header comment.
+template <class Rep, class Period, class Awaitable>
   requires requires { typename detail::awaited<Awaitable>::type::value_type; }
-task<typename detail::awaited<Awaitable>::type> with_timeout(clock::duration d, Awaitable awaitable) {
+task<typename detail::awaited<Awaitable>::type> with_timeout(std::chrono::duration<Rep, Period> d, Awaitable awaitable) {
   using outcome = typename detail::awaited<Awaitable>::type;
   detail::promise_base& self = co_await detail::this_promise{};
   const stop_token outer = self.stop;
   stop_source inner;
   detail::stop_link link(outer, inner);
-  detail::deadline_stopper deadline(*self.rt, clock::now() + d, inner);
+  detail::deadline_stopper deadline(*self.rt, deadline_after(to_clock_duration(d)), inner);
   self.stop = inner.token();
   outcome got = co_await std::move(awaitable);
   self.stop = outer;
