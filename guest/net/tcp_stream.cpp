@@ -2,6 +2,7 @@
 
 #include "wasio/net/tcp_stream.hpp"
 
+#include <algorithm>
 #include <utility>
 
 namespace wasio::net {
@@ -20,6 +21,15 @@ tcp_stream& tcp_stream::operator=(tcp_stream&& other) noexcept {
 
 tcp_stream::~tcp_stream() { (void)close(); }
 
+namespace {
+// Whether any buffer can hold a byte. Not a sum: on wasm32 sizes that add up to 2^32 wrap to 0, and
+// a list that "holds 0 bytes" would read as end of stream without the host ever being asked.
+template <class Buffer>
+bool any_room(std::span<const Buffer> buffers) {
+  return std::any_of(buffers.begin(), buffers.end(), [](const Buffer& b) { return b.size != 0; });
+}
+}  // namespace
+
 result<std::size_t> tcp_stream::after(result<std::size_t> r, interest direction) {
   if (!r && r.error() == errc::again) saw_would_block(direction);
   return r;
@@ -32,9 +42,7 @@ result<std::size_t> tcp_stream::read(std::span<std::byte> into) {
 
 result<std::size_t> tcp_stream::readv(std::span<const sys::buffer> into) {
   if (!open_) return fail(errc::badf);
-  std::size_t total = 0;
-  for (const sys::buffer& b : into) total += b.size;
-  if (total == 0) return std::size_t{0};
+  if (!any_room(into)) return std::size_t{0};
   return after(sys::fd_read(raw_fd(), into), interest::readable);
 }
 
@@ -54,9 +62,7 @@ result<std::size_t> tcp_stream::write(std::span<const std::byte> from) {
 
 result<std::size_t> tcp_stream::writev(std::span<const sys::const_buffer> from) {
   if (!open_) return fail(errc::badf);
-  std::size_t total = 0;
-  for (const sys::const_buffer& b : from) total += b.size;
-  if (total == 0) return std::size_t{0};
+  if (!any_room(from)) return std::size_t{0};
   return after(sys::fd_write(raw_fd(), from), interest::writable);
 }
 

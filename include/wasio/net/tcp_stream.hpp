@@ -15,7 +15,8 @@
 /// host returns.
 /// Notes:
 /// - wasmtime-legacy fills only the first non-empty buffer of a readv; keep reading until again.
-/// - A read into an empty buffer returns 0 without asking the host: it says nothing about EOF.
+/// - A read into an empty buffer returns 0 without asking the host: it says nothing about EOF. A
+///   buffer list with any non-empty buffer always asks the host, whatever its sizes add up to.
 /// - WASI preview1 gives no peer address: peer_addr() is peer_address::unknown, never made up.
 ///
 /// Example (compiled in tests/guest/header_examples_test.cpp):
