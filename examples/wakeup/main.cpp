@@ -33,22 +33,21 @@ int main(int argc, char** argv) {
 
   wasio::poll poll;
   wasio::events events;
-  // The default (docs/wakeup.md): the host wake channel when the host gives one.
-  auto opened = wasio::wake::open_default_channel(poll.registry());
-  if (!opened) return fail("WASIO_WAKER_FD", opened.error());
+  // The default (docs/wakeup.md), one call: the host wake channel when the host gives one
+  // (WASIO_WAKER_FD), else the first pre-opened listener as a control listener.
+  auto listeners = wasio::sys::find_listeners();  // skips the WASIO_WAKER_FD stream
+  if (!listeners) return fail("finding the listeners", listeners.error());
+  std::optional<wasio::sys::fd_t> control;
+  if (!listeners->empty()) control = listeners->front();
+  auto opened = wasio::wake::open_default_channel(poll.registry(), control);
+  if (!opened) return fail("opening the wake channel", opened.error());
   std::optional<wasio::wake::wake_channel> channel = std::move(*opened);
-  if (channel) {
-    std::printf("wakeup: waiting on the host wake channel (fd %u)\n", static_cast<unsigned>(channel->fd()));
-  } else {
-    auto listeners = wasio::sys::find_listeners();
-    if (!listeners || listeners->empty()) {
-      std::fprintf(stderr, "wakeup: no wake channel: run with wasio-run --waker, or pre-open a listener\n");
-      return 2;
-    }
-    channel = wasio::wake::wake_channel::from_listener(listeners->front());
-    if (auto r = channel->watch(poll.registry()); !r) return fail("watch", r.error());
-    std::printf("wakeup: waiting on the control listener (fd %u)\n", static_cast<unsigned>(listeners->front()));
+  if (!channel) {
+    std::fprintf(stderr, "wakeup: no wake channel: run with wasio-run --waker, or pre-open a listener\n");
+    return 2;
   }
+  std::printf("wakeup: waiting on the %s (fd %u)\n",
+              channel->is_listener() ? "control listener" : "host wake channel", static_cast<unsigned>(channel->fd()));
   std::fflush(stdout);
 
   long woken = 0;

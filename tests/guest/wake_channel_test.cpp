@@ -264,6 +264,28 @@ TEST_P(WakeChannel, OpenDefaultChannelWatchesTheHostChannelNamedByWasioWakerFd) 
   channel->unwatch();
 }
 
+TEST_P(WakeChannel, OpenDefaultChannelFallsBackToTheControlListenerItIsGiven) {
+  readiness_host h(GetParam());
+  auto channel = wake::open_default_channel(h.registry(), h.listener_fd()).value();
+  ASSERT_TRUE(channel.has_value());
+  EXPECT_TRUE(channel->is_listener());
+  client waker(h.port());
+  ASSERT_TRUE(waker.send_all("w"));
+  wait_until_woken(h.poll(), *channel);
+  channel->unwatch();
+}
+
+TEST_P(WakeChannel, OpenDefaultChannelPrefersTheHostChannelToAControlListener) {
+  readiness_host h(GetParam(), 1, {"WASIO_WAKER_FD=4"});
+  adopted_pair pair(h.host());
+  ASSERT_EQ(pair.guest_fd, 4u);
+  auto channel = wake::open_default_channel(h.registry(), h.listener_fd()).value();
+  ASSERT_TRUE(channel.has_value());
+  EXPECT_FALSE(channel->is_listener());
+  EXPECT_EQ(channel->fd(), pair.guest_fd);
+  channel->unwatch();
+}
+
 /// Counts the poll_oneoff calls a traced host logged.
 std::size_t poll_calls(std::FILE* trace) {
   std::fflush(trace);

@@ -22,11 +22,17 @@ bool ends_accepting_for_now(errc e) {
 
 result<std::optional<sys::fd_t>> host_channel_fd() { return sys::waker_fd_from_environment(); }
 
-result<std::optional<wake_channel>> open_default_channel(registry& r) {
+result<std::optional<wake_channel>> open_default_channel(registry& r, std::optional<sys::fd_t> control_listener) {
   auto fd = host_channel_fd();
   if (!fd) return fail(fd.error());
-  if (!*fd) return std::optional<wake_channel>();
-  std::optional<wake_channel> channel(wake_channel::from_stream(**fd));
+  std::optional<wake_channel> channel;
+  if (*fd) {
+    channel.emplace(wake_channel::from_stream(**fd));
+  } else if (control_listener) {
+    channel.emplace(wake_channel::from_listener(*control_listener));
+  } else {
+    return channel;
+  }
   if (auto watched = channel->watch(r); !watched) return fail(watched.error());
   return channel;
 }

@@ -34,8 +34,11 @@
 ///   used by something else, the listener stays ready and polls return at once until fds free up, as
 ///   for every listener of the guest (preview1 gives no spare fd to accept-and-drop with).
 ///
-/// Example (compiled in examples/wakeup/main.cpp, which also falls back to a control listener):
-///   auto channel = wasio::wake::open_default_channel(poll.registry()).value();  // WASIO_WAKER_FD
+/// Example (compiled in examples/wakeup/main.cpp):
+///   auto listeners = wasio::sys::find_listeners().value();  // never the WASIO_WAKER_FD stream
+///   std::optional<wasio::sys::fd_t> control;
+///   if (!listeners.empty()) control = listeners.front();
+///   auto channel = wasio::wake::open_default_channel(poll.registry(), control).value();
 ///   poll.wait(events, std::nullopt);                      // no timeout: blocks until an event
 ///   for (const wasio::event& ev : events)
 ///     if (channel && channel->owns(ev.token())) channel->drain().value();  // woken from outside
@@ -66,11 +69,18 @@ inline constexpr std::size_t max_waker_connections = 64;
 
 class wake_channel;
 
-/// The default way to wake a loop from outside, chosen from docs/wakeup.md's measurements: the host
-/// wake channel (WASIO_WAKER_FD), watched by `r`, when the host gave one; nullopt otherwise (then
-/// only waker's default, interrupt_wake, is left: the testbed's host wake natively, same-thread
-/// wakes on wasm32). Errors: those of host_channel_fd() and watch().
-result<std::optional<wake_channel>> open_default_channel(registry& r);
+/// The default way to wake a loop from outside, the one docs/wakeup.md's measurements chose, in one
+/// call; the channel is watched by `r`:
+/// - the host wake channel, when the host gave one (WASIO_WAKER_FD, set by wasio-run --waker);
+/// - else a control listener on `control_listener`, when the application passes one (the fd of a
+///   listener the host pre-opened for waking, e.g. wasmtime --tcplisten or wazero -listen on a
+///   loopback address);
+/// - else nullopt: no fd can wake this loop from outside. A natively linked guest needs none
+///   (waker's default, interrupt_wake, already ends a poll from another thread); a wasm32 guest
+///   runs under wasio-run --waker, or pre-opens a control listener and passes its fd.
+/// Errors: those of host_channel_fd() (inval for a malformed WASIO_WAKER_FD) and of watch().
+result<std::optional<wake_channel>> open_default_channel(registry& r,
+                                                         std::optional<sys::fd_t> control_listener = std::nullopt);
 
 class wake_channel {
  public:
