@@ -75,6 +75,11 @@ TEST(Task, MoveOnlyValuesComeBackIntact) {
 task<int> one() { co_return 1; }
 
 TEST(Task, AwaitingTenThousandFinishedTasksInALoopUsesConstantStack) {
+#if defined(__SANITIZE_ADDRESS__) && !defined(__clang__)
+  // GCC emits no tail call for a symmetric transfer under AddressSanitizer, at any -O level, so
+  // this property exists only in the normal build, which runs this test.
+  GTEST_SKIP() << "GCC with ASan does not tail-call symmetric transfers";
+#endif
   rt_host h;
   // A chain of non-symmetric resumes would need ~10^5 nested frames here and overflow the stack.
   auto sum = []() -> task<long> {
