@@ -13,6 +13,7 @@
 namespace wasio {
 namespace {
 
+using guest_test::adopted_stream;
 using sys_test::accept_waiting;
 using sys_test::installed_host;
 using sys_test::loopback_client;
@@ -138,20 +139,6 @@ TEST_P(SysSockets, PollWithNoSubscriptionsIsInvalid) {
   ASSERT_FALSE(n);
   EXPECT_EQ(n.error(), errc::inval);
 }
-
-/// A socketpair whose second end the host adopts as a connected guest stream (wasio-run --waker's
-/// channel); the test closes the guest fd, the destructor the host end.
-struct adopted_stream {
-  int host_end = -1;
-  sys::fd_t guest_fd = 0;
-  explicit adopted_stream(testbed::host& h) {
-    int pair[2];
-    EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), 0);
-    host_end = pair[0];
-    guest_fd = h.adopt_stream(pair[1]).value();
-  }
-  ~adopted_stream() { ::close(host_end); }
-};
 
 TEST_P(SysSockets, FindListenersSkipsTheWakerFdNamedByWasioWakerFd) {
   // fd 4 is the next fd after stdio and the one listener: the one adopt_stream hands out.

@@ -1,7 +1,7 @@
 #pragma once
 // Shared by the guest-library tests (sys, io, net): a testbed host installed behind wasio::sys for
-// a test's duration, checking at the end that no guest fd stayed open, and a plain POSIX client
-// to talk to its loopback listeners.
+// a test's duration, checking at the end that no guest fd stayed open, a plain POSIX client
+// to talk to its loopback listeners, and a socketpair end adopted as a guest stream.
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -127,6 +127,28 @@ class test_host {
   std::unique_ptr<testbed::host> host_;
   std::optional<testbed::native::scoped_host> installed_;
   std::size_t fds_at_start_ = 0;
+};
+
+/// A socketpair whose second end the host adopts as a connected guest stream (what wasio-run --waker
+/// does); the test closes guest_fd, the destructor the host end.
+struct adopted_stream {
+  explicit adopted_stream(testbed::host& h) {
+    int pair[2];
+    EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), 0);
+    host_end = pair[0];
+    guest_fd = h.adopt_stream(pair[1]).value();
+  }
+  ~adopted_stream() { close_host_end(); }
+  adopted_stream(const adopted_stream&) = delete;
+  adopted_stream& operator=(const adopted_stream&) = delete;
+
+  void close_host_end() {
+    if (host_end >= 0) ::close(host_end);
+    host_end = -1;
+  }
+
+  int host_end = -1;
+  sys::fd_t guest_fd = 0;
 };
 
 }  // namespace wasio::guest_test
