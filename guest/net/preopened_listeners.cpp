@@ -31,18 +31,27 @@ std::vector<std::string> split_names(const std::optional<std::string>& joined) {
   return names;
 }
 
-// Adopts each stream socket among fds first .. first+count-1, naming it from `names`.
-result<std::vector<tcp_listener>> adopt_range(sys::fd_t first, std::size_t count, const std::vector<std::string>& names) {
+constexpr sys::fd_t first_non_stdio_fd = 3;
+
+// Enarx counts stdio among its files (named stdin, stdout, stderr). A stdio fd can be a socket (a
+// host that hands the guest a connection as stdout), which is no listener: take fds 0-2 only when
+// the host names them something else.
+bool named_as_listener(sys::fd_t fd, const std::string& name) {
+  static constexpr const char* stdio_names[] = {"stdin", "stdout", "stderr"};
+  return !name.empty() && name != stdio_names[fd];
+}
+
+// Adopts each usable stream socket among fds first .. first+count-1, naming it from `names`. An fd
+// that is not one (closed, a pipe, a datagram socket, one the host will not make non-blocking) is
+// skipped: one odd fd among the host's files must not cost the guest every listener.
+std::vector<tcp_listener> adopt_range(sys::fd_t first, std::size_t count, const std::vector<std::string>& names) {
   std::vector<tcp_listener> found;
   for (std::size_t i = 0; i < count; ++i) {
     const sys::fd_t fd = first + static_cast<sys::fd_t>(i);
     std::string name = i < names.size() ? names[i] : std::string();
+    if (fd < first_non_stdio_fd && !named_as_listener(fd, name)) continue;
     auto listener = tcp_listener::from_preopened(fd, std::move(name));
-    if (!listener) {
-      if (listener.error() == errc::notsock) continue;  // a pipe or datagram socket the host also passed
-      return fail(listener.error());
-    }
-    found.push_back(std::move(*listener));
+    if (listener) found.push_back(std::move(*listener));
   }
   return found;
 }
@@ -75,8 +84,7 @@ result<std::vector<tcp_listener>> preopened_listeners() {
   std::vector<tcp_listener> found;
   for (sys::fd_t fd : *fds) {
     auto listener = tcp_listener::from_preopened(fd);
-    if (!listener) return fail(listener.error());
-    found.push_back(std::move(*listener));
+    if (listener) found.push_back(std::move(*listener));  // as in adopt_range: skip an unusable one
   }
   return found;
 }

@@ -3,8 +3,15 @@
 #include "wasio/net/tcp_listener.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
 
 #include "readiness_test_support.hpp"
+#include "wasio/testbed/host.hpp"
+#include "wasio/testbed/native.hpp"
 
 namespace wasio {
 namespace {
@@ -87,6 +94,53 @@ TEST_P(TcpListener, EnarxFdCountNamesTheListenersAndSkipsStdio) {
   EXPECT_EQ((*found)[0].name(), "api");
   EXPECT_EQ((*found)[1].name(), "metrics");
   EXPECT_EQ((*found)[0].raw_fd(), h.listener_fd(0));
+  for (auto& l : *found) ASSERT_TRUE(l.close());
+}
+
+TEST_P(TcpListener, EnarxDiscoveryLeavesASocketStdoutAloneAndFindsTheListeners) {
+  // A host may hand the guest a connection as stdout: a socket_stream that is no listener and that
+  // the host refuses to make non-blocking (notsup). Discovery must skip it, not fail.
+  int pair[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), 0);
+  testbed::host_config config;
+  config.semantics = GetParam();
+  config.args = {"tcp_listener_test"};
+  config.env = {"FD_COUNT=5", "FD_NAMES=stdin:stdout:stderr:api:metrics"};
+  config.stdout_fd = pair[0];
+  config.listeners = {{"127.0.0.1", 0}, {"127.0.0.1", 0}};
+  auto host = testbed::host::create(std::move(config));
+  if (host) {
+    testbed::native::scoped_host installed(**host);
+    const std::size_t fds_at_start = (*host)->open_fd_count();
+    auto stdout_stat = sys::fd_fdstat_get(1);
+    EXPECT_TRUE(stdout_stat && stdout_stat->filetype == static_cast<std::uint8_t>(abi::filetype::socket_stream))
+        << "the test needs a socket stdout";
+    auto found = net::preopened_listeners();
+    EXPECT_TRUE(found) << name(found.error());
+    if (found) {
+      EXPECT_EQ(found->size(), 2u);
+      std::vector<std::string> names;
+      for (auto& l : *found) {
+        names.push_back(l.name());
+        EXPECT_TRUE(l.close());
+      }
+      EXPECT_EQ(names, (std::vector<std::string>{"api", "metrics"}));
+    }
+    EXPECT_EQ((*host)->open_fd_count(), fds_at_start - (found ? found->size() : 0));
+  } else {
+    ADD_FAILURE() << "host: " << name(host.error());
+  }
+  ::close(pair[0]);
+  ::close(pair[1]);
+}
+
+TEST_P(TcpListener, EnarxDiscoverySkipsCountedFdsThatAreNotOpen) {
+  readiness_host h(GetParam(), 2, {"FD_COUNT=9", "FD_NAMES=stdin:stdout:stderr:api:metrics:gone:gone:gone:gone"});
+  auto found = net::preopened_listeners();
+  ASSERT_TRUE(found) << name(found.error());
+  ASSERT_EQ(found->size(), 2u);
+  EXPECT_EQ((*found)[0].raw_fd(), h.listener_fd(0));
+  EXPECT_EQ((*found)[1].raw_fd(), h.listener_fd(1));
   for (auto& l : *found) ASSERT_TRUE(l.close());
 }
 

@@ -5,14 +5,17 @@
 /// `--tcplisten`, wasio-run, wazero's `-listen`, Enarx, systemd-style hosts). preopened_listeners()
 /// finds them all:
 /// - `LISTEN_FDS`=N (systemd): fds 3 .. 3+N-1, named by `LISTEN_FDNAMES` (colon-separated);
-/// - else `FD_COUNT`=N (Enarx): fds 0 .. N-1, named by `FD_NAMES`;
+/// - else `FD_COUNT`=N (Enarx): fds 0 .. N-1, named by `FD_NAMES`; stdio (fds 0-2) only when
+///   `FD_NAMES` names it something other than stdin / stdout / stderr (stdout may be a socket);
 /// - else probing fds from 3 up to the first badf, keeping every socket_stream.
-/// Fds a convention names that are not stream sockets (a pipe, a datagram socket) are left alone.
+/// An fd that is not a usable listener (closed, a pipe, a datagram socket, one the host will not
+/// make non-blocking) is skipped: one odd fd never fails discovery of the others.
 ///
 /// Errors:
 /// - from_preopened: badf (not open), notsock (not a stream socket), errors of fd_fdstat_set_flags.
 /// - accept: again (nothing pending; an edge registration is re-armed), mfile, connaborted, badf.
-/// - preopened_listeners: inval (LISTEN_FDS / FD_COUNT not a decimal count), errors of the probes.
+/// - preopened_listeners: inval (LISTEN_FDS / FD_COUNT not a decimal count), errors of the
+///   environment lookups and of sys::find_listeners; never an error of one fd's adoption.
 /// Notes:
 /// - accept asks sock_accept for a NONBLOCK socket, so the stream is non-blocking from birth (wasi-libc's
 ///   accept() asks for a blocking one on wasmtime).
