@@ -26,10 +26,12 @@ struct clock {
 /// std::chrono::hours::max() stays "as long as the clock can count", not a negative wait.
 template <class Rep, class Period>
 constexpr clock::duration to_clock_duration(std::chrono::duration<Rep, Period> d) {
-  // long double holds every int64 nanosecond count exactly enough to compare against the limits.
-  const std::chrono::duration<long double, std::nano> wide = d;
-  if (wide >= std::chrono::duration<long double, std::nano>(clock::duration::max())) return clock::duration::max();
-  if (wide <= std::chrono::duration<long double, std::nano>(clock::duration::min())) return clock::duration::min();
+  // Compared in double (native on wasm32, unlike long double): the limits are +-2^63 exactly, and a
+  // value that rounds below them is at least 1024 ns inside, so the integer cast cannot overflow.
+  using wide = std::chrono::duration<double, std::nano>;
+  const wide ns = d;
+  if (ns >= wide(clock::duration::max())) return clock::duration::max();
+  if (ns <= wide(clock::duration::min())) return clock::duration::min();
   return std::chrono::duration_cast<clock::duration>(d);
 }
 
