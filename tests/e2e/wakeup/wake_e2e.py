@@ -6,17 +6,22 @@
 MODE: host (wasio-run --waker, SIGUSR1), control (a second listener, a TCP waker writes a byte),
 control-hostile (wakers that close or reset first, then a good one), timed (host channel checked
 every 20 ms tick), same-thread, idle (host channel with --trace: no poll_oneoff returns during an
-idle second, then one wake). Exit 0 and "N passed, 0 failed" when the guest woke as it should.
+idle second, then one wake), serve-with-waker (a server example with --waker next to its listener:
+the wake channel is not taken for a listener), signal-flood (examples/wakeup under --waker while
+SIGUSR1 arrives from while the module compiles until wasio-run has exited).
+Exit 0 and "N passed, 0 failed" when the guest woke as it should.
 """
 import argparse
 import os
 import re
 import select
+import shutil
 import signal
 import socket
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 
 GRACE = 0.3  # how long the guest must stay blocked before the wake (it has nothing that could end it)
@@ -115,6 +120,101 @@ def run_example(args):
     print(f"{0 if failures else 1} passed, {1 if failures else 0} failed")
     return 1 if failures else 0
 
+def run_serve_with_waker(args):
+    """A server that discovers its listeners by probing (rt::tcp_listener::preopened) under
+    wasio-run --waker: the waker fd after the listener must not be adopted as a second listener
+    (accept on a connected stream is badf: "accept failed"), and the server must echo."""
+    failures = []
+
+    def check(ok, what):
+        print(("ok: " if ok else "FAILED: ") + what)
+        if not ok:
+            failures.append(what)
+
+    guest = Guest([args.wasio_run, "--profile", args.profile, "--tcplisten", "127.0.0.1:0", "--waker", args.module])
+    m = guest.wait_for(r"listening on 127\.0\.0\.1:(\d+)", "err")
+    check(m is not None, "wasio-run announces the listener")
+    check(guest.wait_for(r"waker on fd \d+", "err") is not None, "wasio-run announces the waker")
+    check(guest.wait_for(r"serving 1 listener\(s\)", "err") is not None, "the server adopts one listener, not the waker")
+    if m:
+        payload = bytes(range(256)) * 64
+        with socket.create_connection(("127.0.0.1", int(m.group(1))), timeout=30) as c:
+            c.sendall(payload)
+            c.shutdown(socket.SHUT_WR)
+            got = b""
+            while True:
+                chunk = c.recv(65536)
+                if not chunk:
+                    break
+                got += chunk
+        check(got == payload, f"it echoes {len(payload)} bytes ({len(got)} came back)")
+    # A wake byte the server does not watch is harmless: SIGUSR1 must neither kill nor confuse it.
+    os.kill(guest.proc.pid, signal.SIGUSR1)
+    guest.pump(GRACE)
+    check(guest.proc.poll() is None, "a wake the server does not watch leaves it running")
+    check(b"accept failed" not in guest.err, "no accept failure is logged")
+    guest.proc.terminate()
+    guest.finish()
+    if failures:
+        sys.stdout.write(guest.err.decode(errors="replace")[-4000:])
+    print(f"{0 if failures else 1} passed, {1 if failures else 0} failed")
+    return 1 if failures else 0
+
+
+def has_child(pid):
+    """True when some process's parent is `pid` (wasio-run runs wasm2c and cc while it compiles)."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                    return True
+        except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
+            continue
+    return False
+
+
+def run_signal_flood(args):
+    """examples/wakeup under --waker with an empty module cache, SIGUSR1 sent every millisecond from
+    the moment wasio-run compiles the module (its wake channel does not exist yet) until it has
+    exited (after the guest ended): the guest's exit status (0) must come out, not death by SIGUSR1.
+    The flood starts once wasio-run has a child (wasm2c or cc): before its main has run, SIGUSR1 has
+    the default action of any fresh process."""
+    failures = []
+
+    def check(ok, what):
+        print(("ok: " if ok else "FAILED: ") + what)
+        if not ok:
+            failures.append(what)
+
+    cache = tempfile.mkdtemp(prefix="wake_e2e_cache_")
+    try:
+        guest = Guest([args.wasio_run, "--cache-dir", cache, "--waker", args.module, "--wakes", "3"])
+        deadline = time.monotonic() + 60
+        while guest.proc.poll() is None and time.monotonic() < deadline and not has_child(guest.proc.pid):
+            time.sleep(0.001)
+        check(guest.proc.poll() is None, "wasio-run is compiling the module when the flood starts")
+        sent = 0
+        deadline = time.monotonic() + 90
+        while guest.proc.poll() is None and time.monotonic() < deadline:
+            try:
+                os.kill(guest.proc.pid, signal.SIGUSR1)
+                sent += 1
+            except ProcessLookupError:
+                break
+            guest.pump(0.001)
+        status = guest.finish()
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+    print(f"{sent} SIGUSR1 sent")
+    check(status == 0, f"the guest's exit status comes out (got {status}; -{int(signal.SIGUSR1)} is death by SIGUSR1)")
+    check(re.search(rb"woken \(3 of 3", guest.out) is not None, "the guest was woken three times")
+    if failures:
+        sys.stdout.write(guest.out.decode(errors="replace") + guest.err.decode(errors="replace")[-4000:])
+    print(f"{0 if failures else 1} passed, {1 if failures else 0} failed")
+    return 1 if failures else 0
+
 
 def main():
     ap = argparse.ArgumentParser()
@@ -126,6 +226,10 @@ def main():
     args = ap.parse_args()
     if args.mode.startswith("example"):
         return run_example(args)
+    if args.mode == "serve-with-waker":
+        return run_serve_with_waker(args)
+    if args.mode == "signal-flood":
+        return run_signal_flood(args)
 
     mode = args.mode
     base = [args.wasio_run, "--profile", args.profile]
