@@ -58,7 +58,9 @@ TEST_P(TcpStream, BytesTravelBothWaysExactly) {
 TEST_P(TcpStream, BufferListsWhoseSizesWrapToZeroStillAskTheHost) {
   // On wasm32 a size_t sum of these wraps to 0; natively they are made to wrap the same way. The
   // host must be asked (no data yet: would_block; writing after shutdown: pipe) and touches no
-  // byte of them, so the sizes may be larger than the memory behind them.
+  // byte of them, so the sizes may be larger than the memory behind them. The host clamps a call
+  // to 4 GiB - 1, and the kernel may then reject that range as a bad address (fault) depending
+  // on where ASLR put the stack: either answer proves the host was asked.
   client c(h_.port());
   auto stream = accept_one(h_, listener_).value();
   std::array<std::byte, 8> room{};
@@ -66,13 +68,13 @@ TEST_P(TcpStream, BufferListsWhoseSizesWrapToZeroStillAskTheHost) {
   const std::array<sys::buffer, 2> into{sys::buffer{room.data(), half}, sys::buffer{room.data(), half}};
   auto n = stream.readv(into);
   ASSERT_FALSE(n) << "a wrapped sum read as end of stream";
-  EXPECT_EQ(n.error(), would_block);
+  EXPECT_TRUE(n.error() == would_block || n.error() == errc::fault) << name(n.error());
   ASSERT_TRUE(stream.shutdown(net::shutdown_how::write));
   const std::array<sys::const_buffer, 2> from{sys::const_buffer{room.data(), 3},
                                               sys::const_buffer{room.data(), std::numeric_limits<std::size_t>::max() - 2}};
   auto w = stream.writev(from);
   ASSERT_FALSE(w) << "a wrapped sum wrote nothing without asking the host";
-  EXPECT_EQ(w.error(), errc::pipe);
+  EXPECT_TRUE(w.error() == errc::pipe || w.error() == errc::fault) << name(w.error());
   ASSERT_TRUE(stream.close());
 }
 
