@@ -7,6 +7,7 @@
 #include <span>
 
 #include "session.hpp"
+#include "wasio/rt/accept_loop.hpp"
 #include "wasio/rt/time.hpp"
 #include "wasio/sys/sys.hpp"
 
@@ -19,10 +20,6 @@ void report(const char* what, errc code) {
   const auto text = wasio::message(code);
   std::fprintf(stderr, "kv: %s: %.*s (errno %u)\n", what, static_cast<int>(text.size()), text.data(),
                static_cast<unsigned>(code));
-}
-
-bool out_of_resources(errc code) {
-  return code == errc::mfile || code == errc::nfile || code == errc::nobufs || code == errc::nomem;
 }
 
 constexpr std::int64_t idle_expiry_sleep_ms = 3600 * 1000;
@@ -53,23 +50,9 @@ kv_server::kv_server(request_limits limits) : limits_(limits), engine_(store_, s
 }
 
 wasio::task<void> kv_server::accept_loop(wasio::rt::runtime& rt, wasio::rt::tcp_listener& listener) {
-  for (;;) {
-    auto stream = co_await listener.accept();
-    if (stream) {
-      rt.spawn(serve_client(std::move(*stream)));
-      continue;
-    }
-    const errc code = stream.error();
-    if (code == errc::canceled || code == errc::badf) co_return;
-    if (code == errc::connaborted) continue;
-    report("accept failed", code);
-    if (out_of_resources(code) || code == errc::io) {
-      // Give connections a moment to close, then accept again.
-      (void)co_await wasio::rt::sleep_for(std::chrono::milliseconds(10));
-      continue;
-    }
-    co_return;
-  }
+  return wasio::rt::accept_loop(
+      listener, [this, &rt](wasio::rt::tcp_stream stream) { rt.spawn(serve_client(std::move(stream))); },
+      [](errc code) { report("accept failed", code); });
 }
 
 wasio::task<void> kv_server::serve_client(wasio::rt::tcp_stream stream) {

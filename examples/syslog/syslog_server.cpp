@@ -7,6 +7,7 @@
 
 #include "wasio/io/poll.hpp"
 #include "wasio/rt/clock.hpp"
+#include "wasio/rt/accept_loop.hpp"
 #include "wasio/rt/time.hpp"
 #include "wasio/sys/sys.hpp"
 
@@ -22,10 +23,6 @@ void report(const char* what, errc code) {
                static_cast<unsigned>(code));
 }
 
-bool out_of_resources(errc code) {
-  return code == errc::mfile || code == errc::nfile || code == errc::nobufs || code == errc::nomem;
-}
-
 }  // namespace
 
 bool syslog_server::limit_reached() const {
@@ -33,22 +30,9 @@ bool syslog_server::limit_reached() const {
 }
 
 wasio::task<void> syslog_server::accept_loop(wasio::rt::runtime& rt, wasio::rt::tcp_listener& listener) {
-  for (;;) {
-    auto stream = co_await listener.accept();
-    if (stream) {
-      rt.spawn(receive(rt, std::move(*stream)));
-      continue;
-    }
-    const errc code = stream.error();
-    if (code == errc::canceled || code == errc::badf) co_return;
-    if (code == errc::connaborted) continue;
-    report("accept failed", code);
-    if (out_of_resources(code) || code == errc::io) {
-      (void)co_await wasio::rt::sleep_for(std::chrono::milliseconds(10));
-      continue;
-    }
-    co_return;
-  }
+  return wasio::rt::accept_loop(
+      listener, [this, &rt](wasio::rt::tcp_stream stream) { rt.spawn(receive(rt, std::move(stream))); },
+      [](errc code) { report("accept failed", code); });
 }
 
 wasio::task<void> syslog_server::receive(wasio::rt::runtime& rt, wasio::rt::tcp_stream stream) {

@@ -1,0 +1,69 @@
+#pragma once
+/// wasio::rt::accept_loop: a listener's accept loop with the error policy a server wants.
+///
+/// Every server repeats the same loop: accept, hand the stream to a handler task, and decide what
+/// an accept error means. classify_accept_error is that decision:
+/// - connaborted: that client is gone before we saw it; accept the next one at once.
+/// - mfile, nfile, nobufs, nomem, io: out of resources (or a host hiccup); report it, wait `backoff`
+///   so connections can close and free descriptors, then accept again.
+/// - canceled, badf: the loop was stopped or the listener closed; end quietly.
+/// - anything else: report it and end the loop.
+///
+/// Example (compiled in examples/echo/echo_server.cpp):
+///   rt.spawn(wasio::rt::accept_loop(listener,
+///       [&rt](wasio::rt::tcp_stream s) { rt.spawn(serve(std::move(s))); },
+///       [](wasio::errc code) { report("accept failed", code); }));
+/// Notes: the callbacks are moved into the loop's frame; what they refer to must outlive it.
+
+#include <chrono>
+#include <utility>
+
+#include "wasio/errc.hpp"
+#include "wasio/rt/task.hpp"
+#include "wasio/rt/tcp_listener.hpp"
+#include "wasio/rt/tcp_stream.hpp"
+#include "wasio/rt/time.hpp"
+
+namespace wasio::rt {
+
+enum class accept_error_action { accept_next, back_off, stop_quietly, stop };
+
+constexpr accept_error_action classify_accept_error(errc code) {
+  switch (code) {
+    case errc::connaborted: return accept_error_action::accept_next;
+    case errc::mfile: case errc::nfile: case errc::nobufs: case errc::nomem: case errc::io:
+      return accept_error_action::back_off;
+    case errc::canceled: case errc::badf: return accept_error_action::stop_quietly;
+    default: return accept_error_action::stop;
+  }
+}
+
+/// Accepts on `listener` until stopped, calling `on_accept(tcp_stream)` for each connection and
+/// `on_error(errc)` for each error it reports (see classify_accept_error).
+template <class OnAccept, class OnError>
+task<void> accept_loop(tcp_listener& listener, OnAccept on_accept, OnError on_error,
+                       std::chrono::milliseconds backoff = std::chrono::milliseconds(10)) {
+  for (;;) {
+    auto stream = co_await listener.accept();
+    if (stream) {
+      on_accept(std::move(*stream));
+      continue;
+    }
+    const errc code = stream.error();
+    switch (classify_accept_error(code)) {
+      case accept_error_action::accept_next:
+        continue;
+      case accept_error_action::back_off:
+        on_error(code);
+        (void)co_await sleep_for(backoff);
+        continue;
+      case accept_error_action::stop_quietly:
+        co_return;
+      case accept_error_action::stop:
+        on_error(code);
+        co_return;
+    }
+  }
+}
+
+}  // namespace wasio::rt
