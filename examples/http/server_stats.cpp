@@ -34,6 +34,12 @@ std::string server_stats::to_json() const {
   append_number(out, connections_open);
   out += ",\"total\":";
   append_number(out, connections_total);
+  out += ",\"peak\":";
+  append_number(out, connections_peak);
+  out += "},\"refusals\":{\"peak\":";
+  append_number(out, refusing_peak);
+  out += ",\"silent\":";
+  append_number(out, refused_silently);
   out += "},\"requests\":";
   append_number(out, requests);
   out += ",\"idle_closed\":";

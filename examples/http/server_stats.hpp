@@ -25,8 +25,11 @@ inline constexpr int error_kind_count = 8;
 const char* name(error_kind kind);
 
 struct server_stats {
-  std::uint64_t connections_open = 0;
+  std::uint64_t connections_open = 0;   // counted at accept, before the connection's task runs
   std::uint64_t connections_total = 0;
+  std::uint64_t connections_peak = 0;   // the most connections_open has been
+  std::uint64_t refusing_peak = 0;      // the most 503 refusals in progress at once
+  std::uint64_t refused_silently = 0;   // over the limit while max_refusing refusals ran: closed without a 503
   std::uint64_t requests = 0;          // requests parsed to their end and answered
   std::uint64_t idle_closed = 0;       // keep-alive connections closed for idleness (not an error)
   std::uint64_t errors[error_kind_count] = {};
@@ -34,7 +37,8 @@ struct server_stats {
   void count(error_kind kind) { ++errors[static_cast<int>(kind)]; }
   std::uint64_t count_of(error_kind kind) const { return errors[static_cast<int>(kind)]; }
 
-  /// {"connections":{"open":N,"total":N},"requests":N,"idle_closed":N,"errors":{"bad_request":N,...}}
+  /// {"connections":{"open":N,"total":N,"peak":N},"refusals":{"peak":N,"silent":N},"requests":N,
+  ///  "idle_closed":N,"errors":{"bad_request":N,...}}
   std::string to_json() const;
 };
 

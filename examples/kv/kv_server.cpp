@@ -16,12 +16,6 @@ namespace {
 
 using wasio::errc;
 
-void report(const char* what, errc code) {
-  const auto text = wasio::message(code);
-  std::fprintf(stderr, "kv: %s: %.*s (errno %u)\n", what, static_cast<int>(text.size()), text.data(),
-               static_cast<unsigned>(code));
-}
-
 constexpr std::int64_t idle_expiry_sleep_ms = 3600 * 1000;
 
 wasio::task<void> sleep_ms(std::int64_t ms) { (void)co_await wasio::rt::sleep_for(std::chrono::milliseconds(ms)); }
@@ -52,7 +46,7 @@ kv_server::kv_server(request_limits limits) : limits_(limits), engine_(store_, s
 wasio::task<void> kv_server::accept_loop(wasio::rt::runtime& rt, wasio::rt::tcp_listener& listener) {
   return wasio::rt::accept_loop(
       listener, [this, &rt](wasio::rt::tcp_stream stream) { rt.spawn(serve_client(std::move(stream))); },
-      [](errc code) { report("accept failed", code); });
+      log_);
 }
 
 wasio::task<void> kv_server::serve_client(wasio::rt::tcp_stream stream) {

@@ -31,6 +31,7 @@
 #include "command_engine.hpp"
 #include "kv_store.hpp"
 #include "server_stats.hpp"
+#include "wasio/rt/error_log.hpp"
 #include "wasio/rt/runtime.hpp"
 #include "wasio/rt/task.hpp"
 #include "wasio/rt/task_group.hpp"
@@ -55,6 +56,7 @@ class kv_server {
   /// Wakes the expiry task when the earliest deadline moved before the one its timer waits for.
   void rearm_expiry_if_sooner();
 
+  wasio::rt::error_log log_{"kv"};  // rate-limited error lines (accept failures)
   request_limits limits_;
   kv_store store_;
   server_stats stats_;
