@@ -2,9 +2,9 @@
 /// kv::command_engine: executes one parsed Redis request against a kv_store and appends its reply.
 ///
 /// Commands: PING, ECHO, GET, SET (EX, PX, EXAT, PXAT, NX, XX, GET, KEEPTTL), GETSET, DEL, EXISTS,
-/// INCR, DECR, INCRBY, DECRBY, MGET, MSET, EXPIRE, PEXPIRE (NX, XX, GT, LT), TTL, PTTL, DBSIZE,
-/// FLUSHALL, KEYS, INFO, CONFIG (GET, SET, RESETSTAT), COMMAND (COUNT, INFO), SELECT 0, QUIT. Names
-/// are case-insensitive.
+/// INCR, DECR, INCRBY, DECRBY, MGET, MSET, EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT (NX, XX, GT, LT), TTL,
+/// PTTL, DBSIZE, FLUSHALL, KEYS, INFO, CONFIG (GET, SET, RESETSTAT), COMMAND (COUNT, INFO), SELECT 0,
+/// QUIT, BGREWRITEAOF, SAVE, BGSAVE. Names are case-insensitive.
 ///
 /// Errors (RESP error replies, with Redis 7's wording so clients and scripts see what they expect):
 /// - "ERR unknown command 'x', with args beginning with: 'a' ...";
@@ -15,6 +15,8 @@
 /// - "OOM command not allowed when used memory > 'maxmemory'.": a command that can grow the data set
 ///   (Redis's denyoom flag: SET, GETSET, MSET, INCR, DECR, INCRBY, DECRBY) while used_memory() is
 ///   above maxmemory and the policy could not evict enough (noeviction, or nothing left to evict).
+/// - with a persistence attached: "MISCONF Errors writing to the AOF file: ..." for write commands
+///   and PING while the disk fails (persistence::write_refusal).
 /// Notes:
 /// - Only strings are stored, so no command here can meet a key of another type: WRONGTYPE, the
 ///   Redis error for that, has no occasion to appear.
@@ -38,10 +40,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <span>
 #include <string_view>
 
 #include "kv_store.hpp"
+#include "persistence.hpp"
 #include "reply_buffer.hpp"
 #include "resp_parser.hpp"
 #include "server_config.hpp"
@@ -70,6 +74,10 @@ class command_engine {
   command_engine(kv_store& store, server_stats& stats, server_config& config)
       : store_(store), stats_(stats), config_(&config) {}
 
+  /// Reports every change to `p` (nullptr: none) and answers the persistence commands through it.
+  /// Lifetime: `p` outlives the engine or is detached first.
+  void attach(persistence* p) { persistence_ = p; }
+
   /// Runs the request `args` (non-empty) and appends its reply to `out`: the whole reply, unless
   /// `cursor` is given and the reply is one produced in steps (see the notes above).
   after_reply execute(std::span<const std::string_view> args, reply_buffer& out, std::int64_t now_ms,
@@ -90,6 +98,7 @@ class command_engine {
  private:
   using args_t = std::span<const std::string_view>;
   static const command* find_command(std::string_view name);
+  static bool writes(const command& c);
   void ping(args_t a, reply_buffer& out);
   void echo(args_t a, reply_buffer& out);
   void get(args_t a, reply_buffer& out);
@@ -108,6 +117,8 @@ class command_engine {
   void mset(args_t a, reply_buffer& out);
   void expire(args_t a, reply_buffer& out);
   void pexpire(args_t a, reply_buffer& out);
+  void expireat(args_t a, reply_buffer& out);
+  void pexpireat(args_t a, reply_buffer& out);
   void ttl(args_t a, reply_buffer& out);
   void pttl(args_t a, reply_buffer& out);
   void dbsize(args_t a, reply_buffer& out);
@@ -118,9 +129,17 @@ class command_engine {
   void command_cmd(args_t a, reply_buffer& out);
   void select(args_t a, reply_buffer& out);
   void quit(args_t a, reply_buffer& out);
+  void bgrewriteaof(args_t a, reply_buffer& out);
+  void save(args_t a, reply_buffer& out);
+  void bgsave(args_t a, reply_buffer& out);
+  /// Hands a change to the persistence, if any (see persistence.hpp for the forms logged).
+  void log(std::initializer_list<std::string_view> args);
+  /// Logs `key` = `value` with its expiry as SET key value [PXAT ms].
+  void log_set(std::string_view key, std::string_view value, std::int64_t expires_at);
 
   void add_by(std::string_view key, std::int64_t delta, reply_buffer& out);
-  void expire_generic(args_t a, std::int64_t unit_ms, std::string_view name, reply_buffer& out);
+  void expire_generic(args_t a, std::int64_t unit_ms, std::string_view name, reply_buffer& out,
+                      bool absolute = false);
   void ttl_generic(args_t a, bool milliseconds, reply_buffer& out);
   void config_get(args_t a, reply_buffer& out);
   void config_set(args_t a, reply_buffer& out);
@@ -129,6 +148,7 @@ class command_engine {
   server_stats& stats_;
   server_config own_config_;
   server_config* config_;
+  persistence* persistence_ = nullptr;
   std::int64_t now_ = 0;  // the current request's clock reading
   bool over_output_limit_ = false;  // set by a command whose reply would pass the hard limit
 };

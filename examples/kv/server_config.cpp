@@ -88,8 +88,14 @@ std::optional<std::string_view> set_output_limit(server_config& c, std::string_v
   return std::nullopt;
 }
 
+// The append-only file's parameters show their defaults here; with a persistence attached, the
+// engine answers them from it (persistence::config_value).
 constexpr config_parameter parameters[] = {
+    {"appendfilename", [](const server_config&) { return std::string("appendonly.aof"); }, nullptr},
+    {"appendfsync", [](const server_config&) { return std::string("everysec"); }, nullptr},
     {"appendonly", [](const server_config&) { return std::string("no"); }, nullptr},
+    {"auto-aof-rewrite-min-size", [](const server_config&) { return std::string("67108864"); }, nullptr},
+    {"auto-aof-rewrite-percentage", [](const server_config&) { return std::string("100"); }, nullptr},
     {"client-output-buffer-limit", get_output_limit, set_output_limit},
     {"databases", [](const server_config&) { return std::string("1"); }, nullptr},
     {"maxmemory", [](const server_config& c) { return number(c.maxmemory); }, set_maxmemory},

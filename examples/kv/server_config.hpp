@@ -5,7 +5,8 @@
 /// Parameters: maxmemory (bytes; Redis's memory syntax: digits then b, k, kb, m, mb, g or gb, any
 /// case, "1k" = 1000, "1kb" = 1024), maxmemory-policy (noeviction, allkeys-lru, allkeys-random),
 /// maxmemory-samples (1..64 here), client-output-buffer-limit ("normal HARD SOFT SECONDS", the normal
-/// class only), and read-only ones: appendonly, databases, proto-max-bulk-len, save, timeout.
+/// class only), and read-only ones: appendonly, appendfilename, appendfsync, auto-aof-rewrite-*,
+/// databases, proto-max-bulk-len, save, timeout.
 ///
 /// Errors (text after "-ERR ", as CONFIG SET replies them): "CONFIG SET failed (possibly related to
 /// argument 'maxmemory') - argument must be a memory value" and the other Redis wordings listed with
