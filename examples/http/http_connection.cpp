@@ -5,8 +5,12 @@
 namespace http {
 namespace {
 
-constexpr std::string_view expect_field = "expect";
 constexpr std::string_view continue_expectation = "100-continue";
+// The request headers a connection keeps, by index (http_connection::header), with a bound on each
+// value: longer values are dropped whole (a truncated ETag list or Range could match wrongly).
+constexpr std::string_view kept_fields[] = {"expect", "if-none-match", "if-modified-since", "range", "if-range"};
+constexpr std::size_t kept_value_bound[] = {64, 1024, 64, 256, 256};
+constexpr std::size_t longest_kept_field = 17;  // "if-modified-since"
 
 bool equals_ignoring_case(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -55,27 +59,36 @@ const llhttp_settings_t& http_connection::settings() {
     };
     s.on_header_field = [](llhttp_t* p, const char* at, std::size_t size) {
       http_connection& c = of(p);
-      if (!append_bounded(c.header_field_, at, size, expect_field.size())) c.field_too_long_ = true;
+      if (!append_bounded(c.header_field_, at, size, longest_kept_field)) c.field_too_long_ = true;
       return 0;
     };
     s.on_header_field_complete = [](llhttp_t* p) {
       http_connection& c = of(p);
-      c.field_is_expect_ = !c.field_too_long_ && equals_ignoring_case(c.header_field_, expect_field);
+      c.kept_field_ = -1;
+      for (int i = 0; i < header_count && !c.field_too_long_; ++i)
+        if (equals_ignoring_case(c.header_field_, kept_fields[i])) c.kept_field_ = i;
       c.header_field_.clear();
       c.field_too_long_ = false;
       return 0;
     };
     s.on_header_value = [](llhttp_t* p, const char* at, std::size_t size) {
       http_connection& c = of(p);
-      if (c.field_is_expect_) (void)append_bounded(c.header_value_, at, size, 64);
+      if (c.kept_field_ >= 0 && !append_bounded(c.header_value_, at, size, kept_value_bound[c.kept_field_]))
+        c.value_too_long_ = true;
       return 0;
     };
     s.on_header_value_complete = [](llhttp_t* p) {
       http_connection& c = of(p);
-      if (c.field_is_expect_ && equals_ignoring_case(trimmed(c.header_value_), continue_expectation))
-        c.expects_continue_ = true;
+      if (c.kept_field_ >= 0 && !c.value_too_long_) {
+        std::string& kept = c.headers_[c.kept_field_];
+        // A repeated field is one list (RFC 9110 5.3); past its bound it is dropped whole.
+        if (!kept.empty()) kept += ", ";
+        kept += trimmed(c.header_value_);
+        if (kept.size() > kept_value_bound[c.kept_field_]) kept.clear();
+      }
       c.header_value_.clear();
-      c.field_is_expect_ = false;
+      c.kept_field_ = -1;
+      c.value_too_long_ = false;
       return 0;
     };
     s.on_headers_complete = [](llhttp_t* p) {
@@ -117,8 +130,10 @@ void http_connection::begin_message() {
   target_.clear();
   header_field_.clear();
   header_value_.clear();
-  field_is_expect_ = false;
+  for (std::string& h : headers_) h.clear();
+  kept_field_ = -1;
   field_too_long_ = false;
+  value_too_long_ = false;
   expects_continue_ = false;
   keeps_body_ = false;
   body_too_large_ = false;
@@ -135,7 +150,7 @@ std::size_t http_connection::feed(std::string_view input) {
   bool head_just_ended = false;
   while ((at < end || head_just_ended) && phase_ != connection_phase::closing) {
     head_just_ended = false;
-    if (phase_ == connection_phase::idle && output_.size() >= output_high_water) break;
+    if (phase_ == connection_phase::idle && (output_.size() >= output_high_water || file_body_.file)) break;
     const bool counting_head = phase_ == connection_phase::idle || phase_ == connection_phase::head;
     paused_ = pause_reason::none;
     const llhttp_errno_t error = llhttp_execute(&parser_, at, static_cast<std::size_t>(end - at));
@@ -185,6 +200,7 @@ void http_connection::on_headers_done() {
     fail(status::content_too_large, error_kind::body_too_large);
     return;
   }
+  expects_continue_ = equals_ignoring_case(headers_[header::expect], continue_expectation);
   keeps_body_ = wants_body(method_of(parser_), target_);
   const bool body_follows = (parser_.flags & F_CHUNKED) != 0 || parser_.content_length > 0;
   // RFC 9110 10.1.1: a 1.0 client cannot understand an interim response; it just sends the body.
@@ -194,7 +210,17 @@ void http_connection::on_headers_done() {
 
 void http_connection::on_message_done() {
   const method m = method_of(parser_);
-  const response r = route(m, target_, body_, context_.stats, stats_scratch_);
+  // Static mounts answer GET and HEAD of every path but the example's own /echo and /stats.
+  std::optional<static_reply> file_reply;
+  if (context_.statics != nullptr && (m == method::get || m == method::head)) {
+    const std::string_view path = std::string_view(target_).substr(0, target_.find('?'));
+    if (path != "/echo" && path != "/stats")
+      file_reply = context_.statics->serve(
+          static_request{m, target_, headers_[header::if_none_match], headers_[header::if_modified_since],
+                         headers_[header::range], headers_[header::if_range]},
+          context_.stats.statics);
+  }
+  const response r = file_reply ? file_reply->as_response() : route(m, target_, body_, context_.stats, stats_scratch_);
   // After a CONNECT the client would send tunnel bytes, not HTTP: closing is the only safe answer.
   const bool close = !keep_alive_ || (parser_.upgrade != 0 && parser_.method == HTTP_CONNECT);
   ++context_.stats.requests;
@@ -202,7 +228,9 @@ void http_connection::on_message_done() {
   if (r.status == status::method_not_allowed) context_.stats.count(error_kind::method_not_allowed);
   framing how = framing_for(close);
   how.head_only = m == method::head;
-  append_response(output_, r, context_.date.value(), how);
+  append_response(output_, r, context_.date.value(), how, file_reply ? file_reply->extras() : response_extras{});
+  if (file_reply && file_reply->file && m != method::head)
+    file_body_ = file_body{std::move(file_reply->file), file_reply->offset, file_reply->length};
   phase_ = close ? connection_phase::closing : connection_phase::idle;
   // Lifetime: the response pointed into body_ and stats_scratch_; it is on the wire-to-be now.
   body_.clear();

@@ -7,6 +7,7 @@
 #include <span>
 #include <string_view>
 
+#include "wasio/rt/accept_loop.hpp"
 #include "wasio/rt/clock.hpp"
 #include "wasio/rt/time.hpp"
 #include "wasio/sys/sys.hpp"
@@ -26,16 +27,7 @@ constexpr std::size_t linger_max_bytes = 4u << 20;
 // Refusals (503) in progress at once; past this a client over the limit is closed without a word.
 constexpr std::size_t max_refusing = 64;
 // After running out of descriptors, accepting pauses this long so closing connections can free some.
-constexpr rt::clock::duration descriptor_pause = 50ms;
-
-void report(const char* what, errc code) {
-  const std::string_view text = wasio::message(code);
-  std::fprintf(stderr, "http: %s: %.*s\n", what, static_cast<int>(text.size()), text.data());
-}
-
-bool out_of_descriptors(errc code) {
-  return code == errc::mfile || code == errc::nfile || code == errc::nobufs || code == errc::nomem;
-}
+constexpr std::chrono::milliseconds descriptor_pause = 50ms;
 
 std::span<const std::byte> bytes_of(std::string_view text) {
   return std::as_bytes(std::span(text.data(), text.size()));
@@ -68,26 +60,24 @@ wasio::task<void> http_server::keep_date_current() {
 }
 
 wasio::task<void> http_server::accept_loop(rt::tcp_listener& listener) {
-  for (;;) {
-    auto accepted = co_await listener.accept();
-    if (!accepted) {
-      const errc code = accepted.error();
-      if (code == errc::connaborted || code == errc::intr) continue;  // that client gave up; others wait
-      if (out_of_descriptors(code)) {
-        report("accept paused", code);
-        if (!co_await rt::sleep_for(descriptor_pause)) co_return;
-        continue;
-      }
-      if (code != errc::canceled) report("accept failed, listener stops", code);
-      co_return;
-    }
-    if (stats_.connections_open >= config_.max_connections) {
-      stats_.count(error_kind::over_capacity);
-      if (refusing_ < max_refusing) rt_.spawn(refuse(std::move(*accepted)));
-      continue;  // past max_refusing the stream is destroyed here: closed without a word
-    }
-    rt_.spawn(serve(std::move(*accepted)));
-  }
+  // Counting happens here, at accept, before any handler is scheduled: a burst accepted in one
+  // turn cannot overshoot max_connections (or max_refusing) while the handlers wait to run.
+  return rt::accept_loop(
+      listener,
+      [this](rt::tcp_stream stream) {
+        if (stats_.connections_open >= config_.max_connections) {
+          stats_.count(error_kind::over_capacity);
+          if (refusing_ >= max_refusing) {
+            ++stats_.refused_silently;
+            return;  // the stream is destroyed here: closed without a word
+          }
+          rt_.spawn(refuse(std::move(stream), slot(refusing_, stats_.refusing_peak)));
+          return;
+        }
+        ++stats_.connections_total;
+        rt_.spawn(serve(std::move(stream), slot(stats_.connections_open, stats_.connections_peak)));
+      },
+      log_, descriptor_pause);
 }
 
 wasio::task<bool> http_server::write_out(rt::tcp_stream& stream, std::string& output) {
@@ -108,6 +98,32 @@ wasio::task<bool> http_server::write_out(rt::tcp_stream& stream, std::string& ou
   co_return ok;
 }
 
+wasio::task<bool> http_server::send_file(rt::tcp_stream& stream, file_body& body) {
+  // One chunk per connection while it streams: a slow reader holds this much, whatever the file's
+  // size, and waits in write_all (its TCP window is the backpressure).
+  const std::size_t chunk = static_cast<std::size_t>(std::min<std::uint64_t>(file_chunk_size, body.remaining));
+  auto buffer = std::make_unique_for_overwrite<char[]>(chunk);
+  while (body.remaining > 0) {
+    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(chunk, body.remaining));
+    auto got = body.file->pread(std::span(buffer.get(), want), body.offset);
+    if (!got || *got == 0) {
+      // The head promised more bytes than the file now has (it shrank, or a read failed): as nginx
+      // does, end the connection; the client sees a short body.
+      ++stats_.statics.truncated;
+      if (got) log_.report("static file shrank while it was sent, connection closed", "short body");
+      else log_.report("static file read failed", got.error());
+      co_return false;
+    }
+    auto sent = co_await rt::with_timeout(
+        config_.idle_timeout, stream.write_all(std::as_bytes(std::span(buffer.get(), *got))));
+    stats_.statics.bytes_sent += sent.transferred();
+    if (!sent) co_return false;
+    body.offset += *got;
+    body.remaining -= *got;
+  }
+  co_return true;
+}
+
 wasio::task<void> http_server::linger(rt::tcp_stream& stream) {
   // A peer that already reset makes shutdown fail; then there is nothing left to wait for.
   if (!stream.shutdown(wasio::net::shutdown_how::write)) co_return;
@@ -123,18 +139,14 @@ wasio::task<void> http_server::linger(rt::tcp_stream& stream) {
   }
 }
 
-wasio::task<void> http_server::refuse(rt::tcp_stream stream) {
-  ++refusing_;
+wasio::task<void> http_server::refuse(rt::tcp_stream stream, [[maybe_unused]] slot counted) {
   std::string output;
   append_response(output, response{status::service_unavailable, "text/plain", "Service Unavailable\n", {}},
                   date_.value(), framing{.close = true});
   if (co_await write_out(stream, output)) co_await linger(stream);
-  --refusing_;
 }
 
-wasio::task<void> http_server::serve(rt::tcp_stream stream) {
-  ++stats_.connections_open;
-  ++stats_.connections_total;
+wasio::task<void> http_server::serve(rt::tcp_stream stream, [[maybe_unused]] slot counted) {
   http_connection connection(context_);
   std::vector<char> input(read_buffer_size);
   std::string_view unfed;  // input the connection declined for now (back-pressure); points into `input`
@@ -150,6 +162,14 @@ wasio::task<void> http_server::serve(rt::tcp_stream stream) {
     if (answered && !co_await write_out(stream, connection.output())) {
       healthy = false;
       break;
+    }
+    if (file_body* body = connection.pending_file()) {
+      const bool sent = co_await send_file(stream, *body);
+      connection.file_sent();
+      if (!sent) {
+        healthy = false;
+        break;
+      }
     }
     if (connection.phase() == connection_phase::closing) break;
     if (!unfed.empty()) {
@@ -191,7 +211,6 @@ wasio::task<void> http_server::serve(rt::tcp_stream stream) {
   }
   if (!healthy && !stopped) stats_.count(error_kind::io);
   if (healthy && !peer_finished && !silent_close) co_await linger(stream);
-  --stats_.connections_open;
 }
 
 }  // namespace http

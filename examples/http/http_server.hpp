@@ -9,22 +9,26 @@
 /// - idle_timeout bounds each wait for bytes between requests (a silent close) and inside a body (408),
 ///   and each wait for the peer to take a response (a close: it stopped reading).
 /// Connection limit: a client beyond max_connections is accepted, answered 503 with
-/// `Connection: close`, and closed; it is never left waiting in the backlog.
+/// `Connection: close`, and closed; it is never left waiting in the backlog. Connections and refusals
+/// are counted when accepted, before their task runs, so neither limit is overshot by a burst; at
+/// most max_refusing refusals are in progress, past that a client over the limit is just closed.
 /// Closing after an error response: the server shuts its sending side down and reads (discarding)
 /// for up to a second, so a client still sending its request sees the response rather than a reset.
 ///
-/// Errors: accept failures other than running out of descriptors (which pause accepting for a moment)
-/// or a client giving up end that listener's loop with a message; read and write failures end only
-/// their connection and count as errors.io.
+/// Errors: accept errors follow rt::accept_loop's policy (running out of descriptors pauses accepting
+/// for 50 ms), reported through a rate-limited rt::error_log; read and write failures end only their
+/// connection and count as errors.io.
 /// Notes: single-threaded like the runtime; the server must outlive runtime::run.
 
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include "http_connection.hpp"
 #include "http_date.hpp"
 #include "server_config.hpp"
 #include "server_stats.hpp"
+#include "wasio/rt/error_log.hpp"
 #include "wasio/rt/runtime.hpp"
 #include "wasio/rt/tcp_listener.hpp"
 #include "wasio/rt/tcp_stream.hpp"
@@ -34,6 +38,8 @@ namespace http {
 
 class http_server {
  public:
+  static constexpr std::size_t file_chunk_size = 64u << 10;
+
   http_server(wasio::rt::runtime& rt, server_config config);
   http_server(const http_server&) = delete;
   http_server& operator=(const http_server&) = delete;
@@ -41,14 +47,38 @@ class http_server {
   /// Spawns an accept loop for each listener (which must outlive the runtime's run) and the Date task.
   void start(std::vector<wasio::rt::tcp_listener>& listeners);
 
+  /// Serves `files`' mounts (GET and HEAD) from now on; `files` must outlive the server.
+  void serve_static(static_files& files) { context_.statics = &files; }
+
   const server_config& config() const { return config_; }
   const server_stats& stats() const { return stats_; }
 
  private:
+  /// One unit of a gauge (open connections, refusals in progress), held from the accept to the end of
+  /// the task it is moved into, or to the destruction of that task's frame if it never runs.
+  class slot {
+   public:
+    slot(std::uint64_t& gauge, std::uint64_t& peak) : gauge_(&gauge) {
+      if (++gauge > peak) peak = gauge;
+    }
+    slot(slot&& other) noexcept : gauge_(other.gauge_) { other.gauge_ = nullptr; }
+    slot(const slot&) = delete;
+    slot& operator=(const slot&) = delete;
+    ~slot() {
+      if (gauge_) --*gauge_;
+    }
+
+   private:
+    std::uint64_t* gauge_;
+  };
+
   wasio::task<void> accept_loop(wasio::rt::tcp_listener& listener);
-  wasio::task<void> serve(wasio::rt::tcp_stream stream);
-  wasio::task<void> refuse(wasio::rt::tcp_stream stream);
+  wasio::task<void> serve(wasio::rt::tcp_stream stream, slot counted);
+  wasio::task<void> refuse(wasio::rt::tcp_stream stream, slot counted);
   wasio::task<void> keep_date_current();
+  /// Streams a static file body in file_chunk_size pieces; false when the peer failed, stopped
+  /// taking it for idle_timeout, or the file ended early (the connection must close).
+  wasio::task<bool> send_file(wasio::rt::tcp_stream& stream, file_body& body);
   /// Writes all of `output` and clears it; false when the peer failed or stopped taking it.
   wasio::task<bool> write_out(wasio::rt::tcp_stream& stream, std::string& output);
   /// Shuts down sending, then reads and discards until the peer closes or a short grace ends.
@@ -60,7 +90,8 @@ class http_server {
   server_stats stats_;
   http_date date_;
   server_context context_{config_, stats_, date_};
-  std::size_t refusing_ = 0;
+  std::uint64_t refusing_ = 0;  // 503 refusals in progress, counted at accept
+  wasio::rt::error_log log_{"http"};
 };
 
 }  // namespace http

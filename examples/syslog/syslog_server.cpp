@@ -17,12 +17,6 @@ namespace {
 using wasio::errc;
 constexpr wasio::sys::fd_t stdout_fd = 1;
 
-void report(const char* what, errc code) {
-  const auto text = wasio::message(code);
-  std::fprintf(stderr, "syslog: %s: %.*s (errno %u)\n", what, static_cast<int>(text.size()), text.data(),
-               static_cast<unsigned>(code));
-}
-
 }  // namespace
 
 bool syslog_server::limit_reached() const {
@@ -32,7 +26,7 @@ bool syslog_server::limit_reached() const {
 wasio::task<void> syslog_server::accept_loop(wasio::rt::runtime& rt, wasio::rt::tcp_listener& listener) {
   return wasio::rt::accept_loop(
       listener, [this, &rt](wasio::rt::tcp_stream stream) { rt.spawn(receive(rt, std::move(stream))); },
-      [](errc code) { report("accept failed", code); });
+      log_);
 }
 
 wasio::task<void> syslog_server::receive(wasio::rt::runtime& rt, wasio::rt::tcp_stream stream) {
@@ -43,7 +37,7 @@ wasio::task<void> syslog_server::receive(wasio::rt::runtime& rt, wasio::rt::tcp_
   while (!limit_reached()) {
     auto got = co_await stream.read(std::as_writable_bytes(std::span(buffer.get(), read_size)));
     if (!got) {
-      if (got.error() != errc::canceled) report("read failed", got.error());
+      if (got.error() != errc::canceled) log_.report("read failed", got.error());
       break;
     }
     if (*got == 0) break;
@@ -109,7 +103,7 @@ wasio::result<void> syslog_server::flush_stdout() {
       if (auto tok = stdout_poll.registry().register_source(out, wasio::interest::writable); tok)
         if (auto r = stdout_poll.wait(ready, std::nullopt); r) continue;
     }
-    report("cannot write to stdout", put.error());
+    log_.report("cannot write to stdout", put.error());
     stdout_error_ = put.error();
     return wasio::fail(put.error());
   }

@@ -33,6 +33,7 @@
 
 #include "frame_decoder.hpp"
 #include "json_sink.hpp"
+#include "wasio/rt/error_log.hpp"
 #include "wasio/rt/runtime.hpp"
 #include "wasio/rt/task.hpp"
 #include "wasio/rt/tcp_listener.hpp"
@@ -72,6 +73,7 @@ class syslog_server {
   bool limit_reached() const;
 
   server_options options_;
+  wasio::rt::error_log log_{"syslog"};  // rate-limited error lines: accept and read failures, stdout
   std::string lines_;
   receiver_stats stats_;
   json_sink sink_{lines_, stats_};
