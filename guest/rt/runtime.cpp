@@ -14,6 +14,8 @@ namespace {
   std::fprintf(stderr, "wasio: runtime misuse: %s\n", what);
   std::abort();
 }
+/// The runtime whose loop runs on this thread (runtime::current).
+thread_local runtime* current_runtime = nullptr;
 }  // namespace
 
 runtime::runtime(options opts) : opts_(opts), events_(opts.events_capacity) {
@@ -31,13 +33,26 @@ void runtime::schedule_start(detail::promise_base& p, std::coroutine_handle<> h)
   schedule(p.start);
 }
 
+runtime& runtime::current() {
+  if (current_runtime == nullptr) trap("runtime::current() called outside a running runtime loop");
+  return *current_runtime;
+}
+
+runtime* runtime::current_or_null() noexcept { return current_runtime; }
+
 result<void> runtime::loop(std::coroutine_handle<> root) {
   if (running_) trap("run or block_on called from inside a task of the same runtime");
   running_ = true;
+  // Lifetime: loops of other runtimes may nest on one thread (a test's block_on inside another
+  // runtime's task is a trap of its own, but two runtimes in sequence are fine): restore the outer.
   struct running_guard {
     bool& flag;
-    ~running_guard() { flag = false; }
-  } guard{running_};
+    runtime* outer;
+    ~running_guard() {
+      flag = false;
+      current_runtime = outer;
+    }
+  } guard{running_, std::exchange(current_runtime, this)};
 
   for (;;) {
     if (root ? root.done() : (tasks_ == 0 && timers_.empty())) return {};

@@ -3,6 +3,7 @@
 #include "wasio/rt/tcp_stream.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <utility>
@@ -96,28 +97,28 @@ bool tcp_stream::read_exact_awaiter::attempt_once(detail::io_waiter& w) {
 
 bool tcp_stream::read_until_awaiter::attempt_once(detail::io_waiter& w) {
   auto& self = static_cast<read_until_awaiter&>(w);
-  std::vector<std::byte>& buffer = *self.buffer_;
+  detail::growable_ref& buffer = self.buffer_;
   constexpr std::size_t chunk = 4096;
   for (;;) {
-    const std::size_t limit = std::min(buffer.size(), self.max_);
+    const std::span<const std::byte> have = buffer.readable(buffer.target);
+    const std::size_t limit = std::min(have.size(), self.max_);
     if (self.scanned_ < limit) {
-      const auto begin = buffer.begin() + static_cast<std::ptrdiff_t>(self.scanned_);
-      const auto end = buffer.begin() + static_cast<std::ptrdiff_t>(limit);
+      const auto begin = have.begin() + static_cast<std::ptrdiff_t>(self.scanned_);
+      const auto end = have.begin() + static_cast<std::ptrdiff_t>(limit);
       const auto found = std::find(begin, end, self.delimiter_);
       if (found != end) {
-        self.outcome_ = static_cast<std::size_t>(found - buffer.begin()) + 1;
+        self.outcome_ = static_cast<std::size_t>(found - have.begin()) + 1;
         return true;
       }
       self.scanned_ = limit;
     }
-    if (buffer.size() >= self.max_) {
+    if (have.size() >= self.max_) {
       self.outcome_ = fail(errc::msgsize);
       return true;
     }
-    const std::size_t had = buffer.size();
-    buffer.resize(had + std::min(chunk, self.max_ - had));
-    auto n = self.stream_->socket_.read(std::span(buffer).subspan(had));
-    buffer.resize(had + (n ? *n : 0));
+    const std::size_t room = std::min(chunk, self.max_ - have.size());
+    auto n = self.stream_->socket_.read(buffer.prepare(buffer.target, room));
+    buffer.commit(buffer.target, room, n ? *n : 0);
     if (would_block_now(n)) return false;
     if (!n) {
       self.outcome_ = fail(n.error());
@@ -126,6 +127,61 @@ bool tcp_stream::read_until_awaiter::attempt_once(detail::io_waiter& w) {
     if (*n == 0) {
       self.outcome_ = std::size_t{0};
       return true;
+    }
+  }
+}
+
+bool tcp_stream::read_some_awaiter::attempt_once(detail::io_waiter& w) {
+  auto& self = static_cast<read_some_awaiter&>(w);
+  if (self.max_ == 0) {
+    self.outcome_ = std::size_t{0};
+    return true;
+  }
+  auto n = self.stream_->socket_.read(self.buffer_->prepare(self.max_));
+  if (n) self.buffer_->commit(*n);
+  self.outcome_ = n;
+  return !would_block_now(self.outcome_);
+}
+
+bool tcp_stream::write_all_gathered_awaiter::attempt_once(detail::io_waiter& w) {
+  auto& self = static_cast<write_all_gathered_awaiter&>(w);
+  // One writev per attempt over up to this many buffers; a longer list takes more writev calls.
+  constexpr std::size_t batch = 16;
+  for (;;) {
+    while (self.index_ < self.from_.size() && self.offset_ == self.from_[self.index_].size()) {
+      ++self.index_;
+      self.offset_ = 0;
+    }
+    if (self.index_ == self.from_.size()) {
+      self.outcome_ = transfer(self.sent_);
+      return true;
+    }
+    std::array<sys::const_buffer, batch> iov;
+    std::size_t count = 0;
+    for (std::size_t i = self.index_; i < self.from_.size() && count < batch; ++i) {
+      const std::span<const std::byte> part = i == self.index_ ? self.from_[i].subspan(self.offset_) : self.from_[i];
+      if (!part.empty()) iov[count++] = sys::const_buffer{part.data(), part.size()};
+    }
+    auto n = self.stream_->socket_.writev(std::span(iov).first(count));
+    if (would_block_now(n)) {
+      self.stream_->watch_writes();
+      return false;
+    }
+    if (!n) {
+      self.outcome_ = transfer(fail(n.error()), self.sent_);
+      return true;
+    }
+    self.sent_ += *n;
+    for (std::size_t left = *n; left > 0;) {  // advance the cursor over what went out
+      const std::size_t in_this = self.from_[self.index_].size() - self.offset_;
+      if (left < in_this) {
+        self.offset_ += left;
+        left = 0;
+      } else {
+        left -= in_this;
+        ++self.index_;
+        self.offset_ = 0;
+      }
     }
   }
 }
@@ -155,5 +211,43 @@ bool tcp_stream::write_all_awaiter::attempt_once(detail::io_waiter& w) {
   self.outcome_ = transfer(self.sent_);
   return true;
 }
+
+namespace detail {
+
+growable_ref growable_ref::of(std::vector<std::byte>& v) {
+  return {&v, [](void* t) { return std::span<const std::byte>(*static_cast<std::vector<std::byte>*>(t)); },
+          [](void* t, std::size_t n) {
+            auto& vec = *static_cast<std::vector<std::byte>*>(t);
+            const std::size_t had = vec.size();
+            vec.resize(had + n);
+            return std::span(vec).subspan(had);
+          },
+          [](void* t, std::size_t prepared, std::size_t used) {
+            auto& vec = *static_cast<std::vector<std::byte>*>(t);
+            vec.resize(vec.size() - prepared + used);
+          }};
+}
+
+growable_ref growable_ref::of(std::string& s) {
+  return {&s, [](void* t) { return as_bytes(*static_cast<std::string*>(t)); },
+          [](void* t, std::size_t n) {
+            auto& str = *static_cast<std::string*>(t);
+            const std::size_t had = str.size();
+            str.resize(had + n);
+            return as_writable_bytes(std::span(str).subspan(had));
+          },
+          [](void* t, std::size_t prepared, std::size_t used) {
+            auto& str = *static_cast<std::string*>(t);
+            str.resize(str.size() - prepared + used);
+          }};
+}
+
+growable_ref growable_ref::of(stream_buffer& b) {
+  return {&b, [](void* t) { return std::as_const(*static_cast<stream_buffer*>(t)).data(); },
+          [](void* t, std::size_t n) { return static_cast<stream_buffer*>(t)->prepare(n); },
+          [](void* t, std::size_t, std::size_t used) { static_cast<stream_buffer*>(t)->commit(used); }};
+}
+
+}  // namespace detail
 
 }  // namespace wasio::rt

@@ -67,7 +67,7 @@ inline constexpr errc_text errc_table[] = {
   {"protonosupport", "protocol not supported"}, {"prototype", "protocol wrong type for socket"},
   {"range", "result too large"}, {"rofs", "read-only file system"},
   {"spipe", "invalid seek"}, {"srch", "no such process"}, {"stale", "stale file handle"},
-  {"timedout", "connection timed out"}, {"txtbsy", "text file busy"},
+  {"timedout", "timed out"}, {"txtbsy", "text file busy"},
   {"xdev", "cross-device link"}, {"notcapable", "extension: capabilities insufficient"},
 };
 static_assert(sizeof(errc_table) / sizeof(errc_table[0]) == 77, "one entry per WASI errno");

@@ -45,6 +45,7 @@
 #include "wasio/rt/clock.hpp"
 #include "wasio/rt/detail/io.hpp"
 #include "wasio/rt/detail/waiter.hpp"
+#include "wasio/rt/join_handle.hpp"
 #include "wasio/rt/stop.hpp"
 #include "wasio/rt/task.hpp"
 
@@ -89,14 +90,6 @@ struct scope {
   waiter* joiner = nullptr;
 };
 
-/// Which std::result shape block_on gives for a task<T>.
-template <class T>
-struct block_result { using type = result<T>; };
-template <class U>
-struct block_result<result<U>> { using type = result<U>; };
-template <>
-struct block_result<void> { using type = result<void>; };
-
 }  // namespace detail
 
 class runtime {
@@ -116,16 +109,29 @@ class runtime {
   runtime(const runtime&) = delete;
   runtime& operator=(const runtime&) = delete;
 
-  /// Runs `t` detached: the runtime keeps it until it ends, then frees its frame. It gets the
-  /// runtime's stop token (see request_stop) unless `token` is given.
+  /// Starts `t`: the runtime keeps it until it ends, then frees its frame. It runs under the
+  /// runtime's stop token (see request_stop), or `token` when given, and under the handle's
+  /// cancel(). The join_handle awaits its outcome; dropping it lets the task run detached
+  /// (wasio/rt/join_handle.hpp).
   template <class T>
-  void spawn(task<T> t) { spawn(std::move(t), root_stop_.token()); }
+  join_handle<T> spawn(task<T> t) { return spawn(std::move(t), root_stop_.token()); }
   template <class T>
-  void spawn(task<T> t, stop_token token) {
+  join_handle<T> spawn(task<T> t, stop_token token) {
     auto h = detail::task_access<T>::release(t);
     if (!h) detail::empty_task_awaited();
-    root_.adopt(h.promise(), h, token);
+    auto* state = new detail::join_state<T>();
+    state->rt = this;
+    state->link_outer(token);
+    h.promise().join = state;
+    root_.adopt(h.promise(), h, state->stop.token());
+    return join_handle<T>(state);
   }
+
+  /// The runtime whose loop (run or block_on) is running on this thread; traps outside one.
+  /// Tasks reach their runtime this way instead of threading a runtime& through every call.
+  static runtime& current();
+  /// The same, or nullptr outside a running loop.
+  static runtime* current_or_null() noexcept;
 
   /// Runs the loop until `t` finishes and returns its outcome: result<U> for a task<result<U>>,
   /// result<void> for task<void>, result<T> otherwise. Errors: see the header comment.

@@ -43,9 +43,16 @@ class runtime;
 namespace detail {
 
 struct scope;
+struct join_link;
 
 /// What every wasio task's promise holds besides its value.
 struct promise_base {
+  promise_base() = default;
+  promise_base(const promise_base&) = delete;
+  promise_base& operator=(const promise_base&) = delete;
+  /// Tells a join_handle the frame is gone (after its value was delivered, or without one).
+  ~promise_base();
+
   runtime* rt = nullptr;
   stop_token stop;
   std::coroutine_handle<> continuation;
@@ -55,6 +62,8 @@ struct promise_base {
   promise_base* scope_next = nullptr;
   /// The ready-queue entry that starts a spawned task; its handle is the task's own frame.
   waiter start;
+  /// Set for tasks spawned with a join_handle: gets the value at the final suspend.
+  join_link* join = nullptr;
 
   static void* operator new(std::size_t size) { return allocate_frame(size); }
   static void operator delete(void* frame, std::size_t size) { deallocate_frame(frame, size); }
@@ -66,6 +75,7 @@ struct promise_base {
     bool await_ready() noexcept { return false; }
     std::coroutine_handle<> await_suspend(std::coroutine_handle<>) noexcept {
       if (self->owner != nullptr) {
+        if (self->join != nullptr) self->deliver_to_join();
         // Lifetime: finish_spawned destroys this frame (this awaiter included); touch nothing after.
         self->finish_spawned();
         return std::noop_coroutine();
@@ -79,6 +89,8 @@ struct promise_base {
 
   /// Tells the owning scope this spawned task ended, then frees the frame.
   void finish_spawned() noexcept;
+  /// Hands the task's value to its join_handle (join != nullptr).
+  void deliver_to_join() noexcept;
 };
 
 template <class P>

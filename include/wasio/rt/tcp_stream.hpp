@@ -33,16 +33,34 @@
 
 #include <coroutine>
 #include <cstddef>
+#include <initializer_list>
 #include <span>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "wasio/net/tcp_stream.hpp"
 #include "wasio/result.hpp"
+#include "wasio/rt/buffer.hpp"
 #include "wasio/rt/detail/io.hpp"
 #include "wasio/rt/runtime.hpp"
 #include "wasio/rt/transfer.hpp"
 
 namespace wasio::rt {
+
+namespace detail {
+/// What read_until appends to, whatever it is: readable bytes at the front, room made at the back.
+struct growable_ref {
+  void* target;
+  std::span<const std::byte> (*readable)(void* target);
+  std::span<std::byte> (*prepare)(void* target, std::size_t n);
+  void (*commit)(void* target, std::size_t prepared, std::size_t used);
+
+  static growable_ref of(std::vector<std::byte>& v);
+  static growable_ref of(std::string& s);
+  static growable_ref of(stream_buffer& b);
+};
+}  // namespace detail
 
 class tcp_stream {
  public:
@@ -108,13 +126,13 @@ class tcp_stream {
   /// Appends to `buffer` until it holds `delimiter` within its first `max` bytes.
   class [[nodiscard]] read_until_awaiter : public io_awaiter<read_until_awaiter, result<std::size_t>> {
    public:
-    read_until_awaiter(tcp_stream& s, std::vector<std::byte>& buffer, std::byte delimiter, std::size_t max)
-        : io_awaiter(s), buffer_(&buffer), delimiter_(delimiter), max_(max) {}
+    read_until_awaiter(tcp_stream& s, detail::growable_ref buffer, std::byte delimiter, std::size_t max)
+        : io_awaiter(s), buffer_(buffer), delimiter_(delimiter), max_(max) {}
     static bool attempt_once(detail::io_waiter& w);
     static detail::io_waiter*& slot_of(tcp_stream& s) { return reader_slot(s); }
 
    private:
-    std::vector<std::byte>* buffer_;
+    detail::growable_ref buffer_;
     std::byte delimiter_;
     std::size_t max_;
     std::size_t scanned_ = 0;
@@ -141,6 +159,33 @@ class tcp_stream {
     std::span<const std::byte> from_;
     std::size_t sent_ = 0;
   };
+  /// Writes every buffer of `from`, in order, with one writev per attempt (gather).
+  class [[nodiscard]] write_all_gathered_awaiter : public io_awaiter<write_all_gathered_awaiter, transfer> {
+   public:
+    write_all_gathered_awaiter(tcp_stream& s, std::span<const std::span<const std::byte>> from)
+        : io_awaiter(s), from_(from) {}
+    static bool attempt_once(detail::io_waiter& w);
+    static detail::io_waiter*& slot_of(tcp_stream& s) { return writer_slot(s); }
+    transfer ended_early(errc code) const { return transfer(fail(code), sent_); }
+
+   private:
+    std::span<const std::span<const std::byte>> from_;
+    std::size_t index_ = 0;   // the buffer being sent
+    std::size_t offset_ = 0;  // bytes of it already sent
+    std::size_t sent_ = 0;
+  };
+  /// Reads what is there into `buffer`'s room (at most `max` bytes), committing what arrived.
+  class [[nodiscard]] read_some_awaiter : public io_awaiter<read_some_awaiter, result<std::size_t>> {
+   public:
+    read_some_awaiter(tcp_stream& s, stream_buffer& buffer, std::size_t max)
+        : io_awaiter(s), buffer_(&buffer), max_(max) {}
+    static bool attempt_once(detail::io_waiter& w);
+    static detail::io_waiter*& slot_of(tcp_stream& s) { return reader_slot(s); }
+
+   private:
+    stream_buffer* buffer_;
+    std::size_t max_;
+  };
 
   /// `co_await s.read(buf)`: result<size_t>, 0 at end of stream (and for an empty buffer).
   read_awaiter read(std::span<std::byte> into) { return read_awaiter(*this, into); }
@@ -152,7 +197,33 @@ class tcp_stream {
   /// `buffer`). Bytes after the delimiter stay in `buffer` too: erase the line, keep the rest for
   /// the next call (which looks there before reading). Errors: msgsize.
   read_until_awaiter read_until(std::vector<std::byte>& buffer, std::byte delimiter, std::size_t max) {
-    return read_until_awaiter(*this, buffer, delimiter, max);
+    return read_until_awaiter(*this, detail::growable_ref::of(buffer), delimiter, max);
+  }
+  /// The same into text, or into a stream_buffer (consume(n) the line when done with it: O(1)).
+  read_until_awaiter read_until(std::string& buffer, char delimiter, std::size_t max) {
+    return read_until_awaiter(*this, detail::growable_ref::of(buffer), static_cast<std::byte>(delimiter), max);
+  }
+  read_until_awaiter read_until(stream_buffer& buffer, char delimiter, std::size_t max) {
+    return read_until_awaiter(*this, detail::growable_ref::of(buffer), static_cast<std::byte>(delimiter), max);
+  }
+  /// `co_await s.read(buffer, max)`: result<size_t>, what arrived (at most `max`, at least one
+  /// byte; 0 at end of stream), appended to `buffer`.
+  read_some_awaiter read(stream_buffer& buffer, std::size_t max) { return read_some_awaiter(*this, buffer, max); }
+  /// Text overloads of read, read_exact, write and write_all: the same calls on the same bytes.
+  read_awaiter read(std::span<char> into) { return read(as_writable_bytes(into)); }
+  read_exact_awaiter read_exact(std::span<char> into) { return read_exact(as_writable_bytes(into)); }
+  write_awaiter write(std::string_view text) { return write(as_bytes(text)); }
+  write_all_awaiter write_all(std::string_view text) { return write_all(as_bytes(text)); }
+  /// `co_await s.write_all_gathered({head, body})`: rt::transfer, every buffer in order with one
+  /// writev per attempt (no copy into one buffer); on failure transferred() bytes were sent, counted
+  /// across the buffers. The buffers (and the list itself) must live until the await ends, which a
+  /// braced list in the co_await's own statement does. GCC 12 cannot compile a braced list inside
+  /// a co_await (a compiler bug: "array used as initializer"); there, name an array of spans.
+  write_all_gathered_awaiter write_all_gathered(std::initializer_list<std::span<const std::byte>> from) {
+    return write_all_gathered_awaiter(*this, std::span(from.begin(), from.size()));
+  }
+  write_all_gathered_awaiter write_all_gathered(std::span<const std::span<const std::byte>> from) {
+    return write_all_gathered_awaiter(*this, from);
   }
   /// `co_await s.write(bytes)`: result<size_t>, possibly short.
   write_awaiter write(std::span<const std::byte> from) { return write_awaiter(*this, from); }
