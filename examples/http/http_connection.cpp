@@ -5,8 +5,12 @@
 namespace http {
 namespace {
 
-constexpr std::string_view expect_field = "expect";
 constexpr std::string_view continue_expectation = "100-continue";
+// The request headers a connection keeps, by index (http_connection::header), with a bound on each
+// value: longer values are dropped whole (a truncated ETag list or Range could match wrongly).
+constexpr std::string_view kept_fields[] = {"expect", "if-none-match", "if-modified-since", "range", "if-range"};
+constexpr std::size_t kept_value_bound[] = {64, 1024, 64, 256, 256};
+constexpr std::size_t longest_kept_field = 17;  // "if-modified-since"
 
 bool equals_ignoring_case(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -56,13 +60,15 @@ const llhttp_settings_t& http_connection::settings() {
     s.on_header_field = [](llhttp_t* p, const char* at, std::size_t size) {
       http_connection& c = of(p);
       c.rules_.on_field({at, size});
-      if (!append_bounded(c.header_field_, at, size, expect_field.size())) c.field_too_long_ = true;
+      if (!append_bounded(c.header_field_, at, size, longest_kept_field)) c.field_too_long_ = true;
       return 0;
     };
     s.on_header_field_complete = [](llhttp_t* p) {
       http_connection& c = of(p);
       c.rules_.on_field_complete();
-      c.field_is_expect_ = !c.in_trailers_ && !c.field_too_long_ && equals_ignoring_case(c.header_field_, expect_field);
+      c.kept_field_ = -1;
+      for (int i = 0; i < header_count && !c.field_too_long_ && !c.in_trailers_; ++i)
+        if (equals_ignoring_case(c.header_field_, kept_fields[i])) c.kept_field_ = i;
       c.header_field_.clear();
       c.field_too_long_ = false;
       return 0;
@@ -70,16 +76,23 @@ const llhttp_settings_t& http_connection::settings() {
     s.on_header_value = [](llhttp_t* p, const char* at, std::size_t size) {
       http_connection& c = of(p);
       c.rules_.on_value({at, size});
-      if (c.field_is_expect_) (void)append_bounded(c.header_value_, at, size, 64);
+      if (c.kept_field_ >= 0 && !append_bounded(c.header_value_, at, size, kept_value_bound[c.kept_field_]))
+        c.value_too_long_ = true;
       return 0;
     };
     s.on_header_value_complete = [](llhttp_t* p) {
       http_connection& c = of(p);
       c.rules_.on_value_complete();
-      if (c.field_is_expect_ && equals_ignoring_case(trimmed(c.header_value_), continue_expectation))
-        c.expects_continue_ = true;
+      if (c.kept_field_ >= 0 && !c.value_too_long_) {
+        std::string& kept = c.headers_[c.kept_field_];
+        // A repeated field is one list (RFC 9110 5.3); past its bound it is dropped whole.
+        if (!kept.empty()) kept += ", ";
+        kept += trimmed(c.header_value_);
+        if (kept.size() > kept_value_bound[c.kept_field_]) kept.clear();
+      }
       c.header_value_.clear();
-      c.field_is_expect_ = false;
+      c.kept_field_ = -1;
+      c.value_too_long_ = false;
       return 0;
     };
     s.on_headers_complete = [](llhttp_t* p) {
@@ -128,8 +141,10 @@ void http_connection::begin_request() {
   target_.clear();
   header_field_.clear();
   header_value_.clear();
-  field_is_expect_ = false;
+  for (std::string& h : headers_) h.clear();
+  kept_field_ = -1;
   field_too_long_ = false;
+  value_too_long_ = false;
   expects_continue_ = false;
   chunked_ = false;
   in_trailers_ = false;
@@ -154,7 +169,8 @@ std::size_t http_connection::feed(std::string_view input) {
   while ((at < end || head_just_ended) && phase_ != connection_phase::closing) {
     head_just_ended = false;
     if (phase_ == connection_phase::idle) {
-      if (output_.size() >= output_high_water) break;
+      // A file body still to send holds the next request back, as output does.
+      if (output_.size() >= output_high_water || file_body_.file) break;
       begin_request();  // a byte of the next request is here: its head deadline starts now
     }
     if (phase_ == connection_phase::head && !message_begun_) {
@@ -314,6 +330,7 @@ void http_connection::on_headers_done() {
     return;
   }
   declared_length_ = parser_.content_length;
+  expects_continue_ = equals_ignoring_case(headers_[header::expect], continue_expectation);
   echo_ = wants_body(method_of(parser_), target_);
   const bool body_follows = chunked_ || parser_.content_length > 0;
   // RFC 9110 10.1.1: a 1.0 client cannot understand an interim response; it just sends the body.
@@ -330,21 +347,33 @@ void http_connection::on_message_done() {
     set_phase(echo_close_ ? connection_phase::closing : connection_phase::idle);
     return;
   }
-  const response r = route(m, target_, held_, context_.stats, stats_scratch_);
+  // Static mounts answer GET and HEAD of every path but the example's own /echo and /stats.
+  std::optional<static_reply> file_reply;
+  if (context_.statics != nullptr && (m == method::get || m == method::head)) {
+    const std::string_view path = std::string_view(target_).substr(0, target_.find('?'));
+    if (path != "/echo" && path != "/stats")
+      file_reply = context_.statics->serve(
+          static_request{m, target_, headers_[header::if_none_match], headers_[header::if_modified_since],
+                         headers_[header::range], headers_[header::if_range]},
+          context_.stats.statics);
+  }
+  const response r = file_reply ? file_reply->as_response() : route(m, target_, held_, context_.stats, stats_scratch_);
   // After a CONNECT the client would send tunnel bytes, not HTTP: closing is the only safe answer.
   const bool close = !keep_alive_ || (parser_.upgrade != 0 && parser_.method == HTTP_CONNECT);
   if (r.status == status::not_found) context_.stats.count(error_kind::not_found);
   if (r.status == status::method_not_allowed) context_.stats.count(error_kind::method_not_allowed);
   framing how = framing_for(close);
   how.head_only = m == method::head;
-  append_response(output_, r, context_.date.value(), how);
+  append_response(output_, r, context_.date.value(), how, file_reply ? file_reply->extras() : response_extras{});
+  if (file_reply && file_reply->file && m != method::head)
+    file_body_ = file_body{std::move(file_reply->file), file_reply->offset, file_reply->length};
   // Lifetime: the response pointed into held_ and stats_scratch_; it is in output_ now.
   held_.clear();
   set_phase(close ? connection_phase::closing : connection_phase::idle);
 }
 
 void http_connection::release_idle_buffers() {
-  if (phase_ != connection_phase::idle || !output_.empty()) return;
+  if (phase_ != connection_phase::idle || !output_.empty() || file_body_.file) return;
   // Small buffers stay (a keep-alive GET reuses them); only what a big request grew goes back.
   constexpr std::size_t keep = 4096;
   if (output_.capacity() > keep) std::string().swap(output_);

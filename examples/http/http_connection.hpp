@@ -44,14 +44,24 @@
 #include "router.hpp"
 #include "server_config.hpp"
 #include "server_stats.hpp"
+#include "static_files.hpp"
 
 namespace http {
 
-/// What a connection shares with all others: the limits, the counters and the current Date.
+/// What a connection shares with all others: the limits, the counters, the current Date, and the
+/// static file mounts (none: nullptr).
 struct server_context {
   const server_config& config;
   server_stats& stats;
   const http_date& date;
+  static_files* statics = nullptr;
+};
+
+/// A response body still to be sent from an open file, after output(): [offset, offset + remaining).
+struct file_body {
+  std::unique_ptr<static_file> file;
+  std::uint64_t offset = 0;
+  std::uint64_t remaining = 0;
 };
 
 enum class connection_phase : unsigned char {
@@ -88,6 +98,10 @@ class http_connection {
 
   /// Bytes ready to be written, in request order. The caller erases what it wrote.
   std::string& output() { return output_; }
+  /// A file body to send right after output() (a static file longer than static_files::inline_limit);
+  /// nullptr when there is none. feed() takes no further request until file_sent() is called.
+  file_body* pending_file() { return file_body_.file ? &file_body_ : nullptr; }
+  void file_sent() { file_body_ = file_body{}; }
   connection_phase phase() const { return phase_; }
   /// Counts phase changes: a change tells the caller a new deadline applies.
   std::uint64_t phase_changes() const { return phase_changes_; }
@@ -100,6 +114,11 @@ class http_connection {
 
  private:
   enum class pause_reason : unsigned char { none, headers_complete, message_complete, output_full };
+  // The request headers kept (by index into headers_): Expect, and what static files read.
+  struct header {
+    enum : int { expect, if_none_match, if_modified_since, range, if_range };
+  };
+  static constexpr int header_count = 5;
 
   static const llhttp_settings_t& settings();
   static http_connection& of(llhttp_t* parser);
@@ -132,10 +151,12 @@ class http_connection {
   std::size_t leading_bytes_ = 0;
   std::size_t head_bytes_ = 0;
   std::string target_;
-  std::string header_field_;   // only as long as needed to recognise "Expect"
-  std::string header_value_;   // only for Expect
-  bool field_is_expect_ = false;
+  std::string header_field_;   // only as long as needed to recognise a kept field
+  std::string header_value_;   // only for a kept field
+  std::string headers_[header_count];  // the kept fields' values (empty: absent)
+  int kept_field_ = -1;        // the header field being read is headers_[kept_field_]
   bool field_too_long_ = false;
+  bool value_too_long_ = false;
   bool expects_continue_ = false;
   bool chunked_ = false;
   bool in_trailers_ = false;
@@ -158,6 +179,7 @@ class http_connection {
 
   std::string stats_scratch_;
   std::string output_;
+  file_body file_body_;
 };
 
 }  // namespace http

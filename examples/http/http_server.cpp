@@ -99,6 +99,33 @@ wasio::task<bool> http_server::write_out(rt::tcp_stream& stream, std::string& ou
   co_return ok;
 }
 
+wasio::task<bool> http_server::send_file(rt::tcp_stream& stream, file_body& body) {
+  // One chunk per connection while it streams: a slow reader holds this much, whatever the file's
+  // size, and waits in write_all (its TCP window is the backpressure).
+  const std::size_t chunk = static_cast<std::size_t>(std::min<std::uint64_t>(file_chunk_size, body.remaining));
+  auto buffer = std::make_unique_for_overwrite<char[]>(chunk);
+  while (body.remaining > 0) {
+    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(chunk, body.remaining));
+    auto got = body.file->pread(std::span(buffer.get(), want), body.offset);
+    if (!got || *got == 0) {
+      // The head promised more bytes than the file now has (it shrank, or a read failed): as nginx
+      // does, end the connection; the client sees a short body.
+      ++stats_.statics.truncated;
+      if (got) log_.report("static file shrank while it was sent, connection closed", "short body");
+      else log_.report("static file read failed", got.error());
+      co_return false;
+    }
+    // Each chunk is a batch of output like any other: the peer must take it within send_timeout.
+    auto sent = co_await rt::with_timeout(
+        config_.send_timeout, stream.write_all(std::as_bytes(std::span(buffer.get(), *got))));
+    stats_.statics.bytes_sent += sent.transferred();
+    if (!sent) co_return false;
+    body.offset += *got;
+    body.remaining -= *got;
+  }
+  co_return true;
+}
+
 wasio::task<void> http_server::linger(rt::tcp_stream& stream) {
   // A peer that already reset makes shutdown fail; then there is nothing left to wait for.
   if (!stream.shutdown(wasio::net::shutdown_how::write)) co_return;
@@ -151,6 +178,14 @@ wasio::task<void> http_server::serve(rt::tcp_stream stream, [[maybe_unused]] slo
     if (answered && !co_await write_out(stream, connection.output())) {
       healthy = false;
       break;
+    }
+    if (file_body* body = connection.pending_file()) {
+      const bool sent = co_await send_file(stream, *body);
+      connection.file_sent();
+      if (!sent) {
+        healthy = false;
+        break;
+      }
     }
     if (connection.phase() == connection_phase::closing) break;
     if (!unfed.empty()) {

@@ -49,12 +49,17 @@ namespace http {
 
 class http_server {
  public:
+  static constexpr std::size_t file_chunk_size = 64u << 10;
+
   http_server(wasio::rt::runtime& rt, server_config config);
   http_server(const http_server&) = delete;
   http_server& operator=(const http_server&) = delete;
 
   /// Spawns an accept loop for each listener (which must outlive the runtime's run) and the Date task.
   void start(std::vector<wasio::rt::tcp_listener>& listeners);
+
+  /// Serves `files`' mounts (GET and HEAD) from now on; `files` must outlive the server.
+  void serve_static(static_files& files) { context_.statics = &files; }
 
   const server_config& config() const { return config_; }
   const server_stats& stats() const { return stats_; }
@@ -84,6 +89,9 @@ class http_server {
   wasio::task<void> keep_date_current();
   /// The deadline a connection gets when it enters `phase`.
   wasio::rt::clock::duration timeout_for(connection_phase phase) const;
+  /// Streams a static file body in file_chunk_size pieces; false when the peer failed, stopped
+  /// taking a chunk within send_timeout, or the file ended early (the connection must close).
+  wasio::task<bool> send_file(wasio::rt::tcp_stream& stream, file_body& body);
   /// Writes all of `output` and clears it; false when the peer failed or stopped taking it.
   wasio::task<bool> write_out(wasio::rt::tcp_stream& stream, std::string& output);
   /// Shuts down sending, then reads and discards until the peer closes or a short grace ends.

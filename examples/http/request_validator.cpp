@@ -87,21 +87,23 @@ void request_validator::scan_framing(std::string_view bytes) {
 void request_validator::on_field(std::string_view part) {
   for (const char c : part)
     if (!is_tchar(static_cast<unsigned char>(c))) reject(status::bad_request, "field name is not a token");
-  field_length_ += part.size();
-  if (field_name_.size() + part.size() <= 4) field_name_.append(part);
-  else field_name_ = "-";  // longer than "host": some other field
+  // Only "host" matters here: keep the first four bytes and the length.
+  for (const char c : part) {
+    if (field_length_ < field_name_.size()) field_name_[field_length_] = c;
+    ++field_length_;
+  }
 }
 
 void request_validator::on_field_complete() {
   // llhttp 8.1 reports `: x` as a field with an empty name (strict mode too).
   if (field_length_ == 0) reject(status::bad_request, "empty field name");
-  field_ = !in_trailers_ && equals_lower(field_name_, "host") ? field_kind::host : field_kind::other;
+  const bool host = field_length_ == 4 && equals_lower(std::string_view(field_name_.data(), 4), "host");
+  field_ = !in_trailers_ && host ? field_kind::host : field_kind::other;
   if (field_ == field_kind::host) {
     ++host_count_;
     host_value_.clear();
     host_too_long_ = false;
   }
-  field_name_.clear();
   field_length_ = 0;
 }
 

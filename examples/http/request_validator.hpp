@@ -26,6 +26,7 @@
 /// Notes: one validator per connection; begin() before each request. Memory is bounded: the request
 /// line's last word is kept up to 16 bytes, a Host value up to max_host_bytes.
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -86,7 +87,7 @@ class request_validator {
   bool after_lf_ = false;
   // Fields.
   enum class field_kind : unsigned char { other, host };
-  std::string field_name_;  // up to 4 bytes ("host")
+  std::array<char, 4> field_name_{};  // the first bytes of the name (enough for "host")
   std::size_t field_length_ = 0;
   field_kind field_ = field_kind::other;
   bool in_trailers_ = false;

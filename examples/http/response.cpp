@@ -8,6 +8,12 @@ std::string_view reason_phrase(status code) {
   switch (code) {
     case status::continue_: return "Continue";
     case status::ok: return "OK";
+    case status::partial_content: return "Partial Content";
+    case status::moved_permanently: return "Moved Permanently";
+    case status::not_modified: return "Not Modified";
+    case status::forbidden: return "Forbidden";
+    case status::range_not_satisfiable: return "Range Not Satisfiable";
+    case status::internal_server_error: return "Internal Server Error";
     case status::bad_request: return "Bad Request";
     case status::not_found: return "Not Found";
     case status::method_not_allowed: return "Method Not Allowed";
@@ -20,8 +26,10 @@ std::string_view reason_phrase(status code) {
   return "Unknown";
 }
 
-void append_head(std::string& out, const response& r, std::optional<std::uint64_t> content_length,
-                 std::string_view date, framing how) {
+namespace {
+
+// The status line and the headers every response has, up to its length framing.
+void append_start(std::string& out, const response& r, std::string_view date) {
   char number[24];
   out += "HTTP/1.1 ";
   out.append(number, std::to_chars(number, number + sizeof number, static_cast<unsigned>(r.status)).ptr);
@@ -33,12 +41,16 @@ void append_head(std::string& out, const response& r, std::optional<std::uint64_
     out += "\r\nContent-Type: ";
     out += r.content_type;
   }
-  if (content_length) {
-    out += "\r\nContent-Length: ";
-    out.append(number, std::to_chars(number, number + sizeof number, *content_length).ptr);
-  } else {
-    out += "\r\nTransfer-Encoding: chunked";
-  }
+}
+
+void append_content_length(std::string& out, std::uint64_t length) {
+  char number[24];
+  out += "\r\nContent-Length: ";
+  out.append(number, std::to_chars(number, number + sizeof number, length).ptr);
+}
+
+// Allow, Connection and the blank line.
+void append_end(std::string& out, const response& r, framing how) {
   if (!r.allow.empty()) {
     out += "\r\nAllow: ";
     out += r.allow;
@@ -50,8 +62,22 @@ void append_head(std::string& out, const response& r, std::optional<std::uint64_
   out += "\r\n\r\n";
 }
 
-void append_response(std::string& out, const response& r, std::string_view date, framing how) {
-  append_head(out, r, r.body.size(), date, how);
+}  // namespace
+
+void append_head(std::string& out, const response& r, std::optional<std::uint64_t> content_length,
+                 std::string_view date, framing how) {
+  append_start(out, r, date);
+  if (content_length) append_content_length(out, *content_length);
+  else out += "\r\nTransfer-Encoding: chunked";
+  append_end(out, r, how);
+}
+
+void append_response(std::string& out, const response& r, std::string_view date, framing how,
+                     const response_extras& extras) {
+  append_start(out, r, date);
+  if (extras.has_length) append_content_length(out, extras.length.value_or(r.body.size()));
+  out += extras.headers;
+  append_end(out, r, how);
   if (!how.head_only) out += r.body;
 }
 

@@ -67,6 +67,8 @@ void unknown_command(std::span<const std::string_view> a, reply_buffer& out) {
 std::span<const command_engine::command> command_engine::commands() {
   using e = command_engine;
   static constexpr command table[] = {
+      {"bgrewriteaof", 1, &e::bgrewriteaof, {"admin", "noscript"}, 0, 0, 0},
+      {"bgsave", -1, &e::bgsave, {"admin", "noscript"}, 0, 0, 0},
       {"command", -1, &e::command_cmd, {"loading", "stale"}, 0, 0, 0},
       {"config", -2, &e::config, {"admin", "noscript", "loading"}, 0, 0, 0},
       {"dbsize", 1, &e::dbsize, {"readonly", "fast"}, 0, 0, 0},
@@ -76,6 +78,7 @@ std::span<const command_engine::command> command_engine::commands() {
       {"echo", 2, &e::echo, {"fast"}, 0, 0, 0},
       {"exists", -2, &e::exists, {"readonly", "fast"}, 1, -1, 1},
       {"expire", -3, &e::expire, {"write", "fast"}, 1, 1, 1},
+      {"expireat", -3, &e::expireat, {"write", "fast"}, 1, 1, 1},
       {"flushall", -1, &e::flushall, {"write"}, 0, 0, 0},
       {"get", 2, &e::get, {"readonly", "fast"}, 1, 1, 1},
       {"getset", 3, &e::getset, {"write", "denyoom", "fast"}, 1, 1, 1},
@@ -86,9 +89,11 @@ std::span<const command_engine::command> command_engine::commands() {
       {"mget", -2, &e::mget, {"readonly", "fast"}, 1, -1, 1},
       {"mset", -3, &e::mset, {"write", "denyoom"}, 1, -1, 2},
       {"pexpire", -3, &e::pexpire, {"write", "fast"}, 1, 1, 1},
+      {"pexpireat", -3, &e::pexpireat, {"write", "fast"}, 1, 1, 1},
       {"ping", -1, &e::ping, {"fast"}, 0, 0, 0},
       {"pttl", 2, &e::pttl, {"readonly", "fast"}, 1, 1, 1},
       {"quit", -1, &e::quit, {"allow_busy", "fast"}, 0, 0, 0},
+      {"save", 1, &e::save, {"admin", "noscript"}, 0, 0, 0},
       {"select", 2, &e::select, {"loading", "stale", "fast"}, 0, 0, 0},
       {"set", -3, &e::set, {"write", "denyoom"}, 1, 1, 1},
       {"ttl", 2, &e::ttl, {"readonly", "fast"}, 1, 1, 1},
@@ -96,9 +101,15 @@ std::span<const command_engine::command> command_engine::commands() {
   return table;
 }
 
+bool command_engine::writes(const command& c) {
+  for (std::string_view f : c.flags)
+    if (f == "write") return true;
+  return false;
+}
+
 const command_engine::command* command_engine::find_command(std::string_view name) {
-  if (name.size() > 8) return nullptr;  // longer than any name in the table
-  char folded[8];
+  if (name.size() > 12) return nullptr;  // longer than any name in the table
+  char folded[12];
   for (std::size_t i = 0; i < name.size(); ++i) folded[i] = lower(name[i]);
   const std::string_view key(folded, name.size());
   for (const command& c : commands())
@@ -118,6 +129,13 @@ after_reply command_engine::execute(std::span<const std::string_view> args, repl
   if ((c->arity > 0 && argc != c->arity) || (c->arity < 0 && argc < -c->arity)) {
     wrong_arity(c->name, out);
     return after_reply::keep_open;
+  }
+  // Redis refuses PING too, so health checks notice the disk error.
+  if (persistence_ != nullptr && (writes(*c) || c->run == &command_engine::ping)) {
+    if (const std::string_view refusal = persistence_->write_refusal(); !refusal.empty()) {
+      out.error(refusal);
+      return after_reply::keep_open;
+    }
   }
   (this->*(c->run))(args, out);
   return c->run == &command_engine::quit ? after_reply::close : after_reply::keep_open;
@@ -191,9 +209,10 @@ void command_engine::set(args_t a, reply_buffer& out) {
   if ((flags & keep_ttl) && existing) expires_at = existing->expires_at;
   // An absolute time already past deletes the key, as Redis does.
   if (expires_at != no_expiry && expires_at <= now_) {
-    store_.erase(a[1], now_);
+    if (store_.erase(a[1], now_)) log({"DEL", a[1]});
   } else {
     store_.set(a[1], a[2], expires_at);
+    log_set(a[1], a[2], expires_at);
   }
   if (!(flags & get_old)) out.ok();
 }
@@ -202,11 +221,13 @@ void command_engine::getset(args_t a, reply_buffer& out) {
   if (const kv_store::entry* e = store_.find(a[1], now_)) out.bulk(e->value);
   else out.null_bulk();
   store_.set(a[1], a[2], no_expiry);
+  log({"SET", a[1], a[2]});
 }
 
 void command_engine::del(args_t a, reply_buffer& out) {
   std::int64_t removed = 0;
   for (std::size_t i = 1; i < a.size(); ++i) removed += store_.erase(a[i], now_) ? 1 : 0;
+  if (removed > 0 && persistence_ != nullptr) persistence_->log(a);
   out.integer(removed);
 }
 
@@ -226,8 +247,11 @@ void command_engine::add_by(std::string_view key, std::int64_t delta, reply_buff
   char text[24];
   const auto end = std::to_chars(text, text + sizeof text, value).ptr;
   const std::string_view formatted(text, static_cast<std::size_t>(end - text));
+  // Logged as the value it set (as Redis logs INCRBYFLOAT), so replaying it twice is harmless.
+  const std::int64_t expires_at = e ? e->expires_at : no_expiry;
   if (e) e->value.assign(formatted);  // keeps the key's expiry, as Redis does
   else store_.set(key, formatted, no_expiry);
+  log_set(key, formatted, expires_at);
   out.integer(value);
 }
 
@@ -258,10 +282,12 @@ void command_engine::mget(args_t a, reply_buffer& out) {
 void command_engine::mset(args_t a, reply_buffer& out) {
   if (a.size() % 2 == 0) return wrong_arity("mset", out);
   for (std::size_t i = 1; i + 1 < a.size(); i += 2) store_.set(a[i], a[i + 1], no_expiry);
+  if (persistence_ != nullptr) persistence_->log(a);
   out.ok();
 }
 
-void command_engine::expire_generic(args_t a, std::int64_t unit_ms, std::string_view name, reply_buffer& out) {
+void command_engine::expire_generic(args_t a, std::int64_t unit_ms, std::string_view name, reply_buffer& out,
+                                    bool absolute) {
   enum : unsigned { nx = 1, xx = 2, gt = 4, lt = 8 };
   unsigned flags = 0;
   for (std::size_t j = 3; j < a.size(); ++j) {
@@ -281,8 +307,10 @@ void command_engine::expire_generic(args_t a, std::int64_t unit_ms, std::string_
     if (when > int64_max / 1000 || when < int64_min / 1000) return out.error(invalid);
     when *= 1000;
   }
-  if (when > int64_max - now_) return out.error(invalid);
-  when += now_;
+  if (!absolute) {
+    if (when > int64_max - now_) return out.error(invalid);
+    when += now_;
+  }
   kv_store::entry* e = store_.find(a[1], now_);
   if (!e) return out.integer(0);
   const std::int64_t current = e->expires_at;
@@ -290,13 +318,22 @@ void command_engine::expire_generic(args_t a, std::int64_t unit_ms, std::string_
   if ((flags & xx) && current == no_expiry) return out.integer(0);
   if ((flags & gt) && (current == no_expiry || when <= current)) return out.integer(0);
   if ((flags & lt) && current != no_expiry && when >= current) return out.integer(0);
-  if (when <= now_) store_.erase(a[1], now_);
-  else store_.set_expiry(a[1], when);
+  if (when <= now_) {
+    store_.erase(a[1], now_);
+    log({"DEL", a[1]});
+  } else {
+    store_.set_expiry(a[1], when);
+    char text[24];
+    const auto end = std::to_chars(text, text + sizeof text, when).ptr;
+    log({"PEXPIREAT", a[1], std::string_view(text, static_cast<std::size_t>(end - text))});
+  }
   out.integer(1);
 }
 
 void command_engine::expire(args_t a, reply_buffer& out) { expire_generic(a, 1000, "expire", out); }
 void command_engine::pexpire(args_t a, reply_buffer& out) { expire_generic(a, 1, "pexpire", out); }
+void command_engine::expireat(args_t a, reply_buffer& out) { expire_generic(a, 1000, "expireat", out, true); }
+void command_engine::pexpireat(args_t a, reply_buffer& out) { expire_generic(a, 1, "pexpireat", out, true); }
 
 void command_engine::ttl_generic(args_t a, bool milliseconds, reply_buffer& out) {
   const kv_store::entry* e = store_.find(a[1], now_);
@@ -316,6 +353,7 @@ void command_engine::flushall(args_t a, reply_buffer& out) {
   if (a.size() > 2 || (a.size() == 2 && !equals_nocase(a[1], "sync") && !equals_nocase(a[1], "async")))
     return out.error(syntax_error);
   store_.clear();
+  log({"FLUSHALL"});
   out.ok();
 }
 
@@ -369,6 +407,14 @@ void command_engine::info(args_t a, reply_buffer& out) {
     section("Memory");
     field("used_memory_dataset", store_.payload_bytes());
   }
+  if (wants("persistence")) {
+    section("Persistence");
+    if (persistence_ != nullptr) {
+      persistence_->info(text);
+    } else {
+      text += "loading:0\r\naof_enabled:0\r\n";
+    }
+  }
   if (wants("stats")) {
     section("Stats");
     field("total_connections_received", stats_.total_connections_received);
@@ -393,8 +439,17 @@ void command_engine::config(args_t a, reply_buffer& out) {
   if (a.size() < 3) return wrong_arity("config|get", out);
   // What redis-benchmark and common clients ask for; values describe this server truthfully.
   const std::string max_bulk = std::to_string(limits_.max_bulk_length);
-  const std::pair<std::string_view, std::string_view> parameters[] = {
-      {"appendonly", "no"}, {"databases", "1"}, {"maxmemory", "0"}, {"proto-max-bulk-len", max_bulk},
+  auto persisted = [&](std::string_view option, std::string_view otherwise) {
+    std::string v = persistence_ != nullptr ? persistence_->config_value(option) : std::string();
+    return v.empty() ? std::string(otherwise) : v;
+  };
+  const std::pair<std::string_view, std::string> parameters[] = {
+      {"appendfilename", persisted("appendfilename", "appendonly.aof")},
+      {"appendfsync", persisted("appendfsync", "everysec")},
+      {"appendonly", persisted("appendonly", "no")},
+      {"auto-aof-rewrite-min-size", persisted("auto-aof-rewrite-min-size", "67108864")},
+      {"auto-aof-rewrite-percentage", persisted("auto-aof-rewrite-percentage", "100")},
+      {"databases", "1"}, {"maxmemory", "0"}, {"proto-max-bulk-len", max_bulk},
       {"save", ""},         {"timeout", "0"},
   };
   std::vector<std::pair<std::string_view, std::string_view>> found;
@@ -458,5 +513,39 @@ void command_engine::select(args_t a, reply_buffer& out) {
 }
 
 void command_engine::quit(args_t, reply_buffer& out) { out.ok(); }
+
+void command_engine::log(std::initializer_list<std::string_view> args) {
+  if (persistence_ != nullptr) persistence_->log(std::span(args.begin(), args.size()));
+}
+
+void command_engine::log_set(std::string_view key, std::string_view value, std::int64_t expires_at) {
+  if (persistence_ == nullptr) return;
+  if (expires_at == no_expiry) return log({"SET", key, value});
+  char text[24];
+  const auto end = std::to_chars(text, text + sizeof text, expires_at).ptr;
+  log({"SET", key, value, "PXAT", std::string_view(text, static_cast<std::size_t>(end - text))});
+}
+
+void command_engine::bgrewriteaof(args_t, reply_buffer& out) {
+  if (persistence_ == nullptr) return out.error("ERR this server keeps no append-only file");
+  const std::string status = persistence_->rewrite();
+  if (status.starts_with("ERR")) out.error(status);
+  else out.simple(status);
+}
+
+// No RDB snapshots here: the append-only file is the one persistence. SAVE makes it durable now,
+// which is what a caller of SAVE wants to know; BGSAVE is refused so no script believes a dump.rdb exists.
+void command_engine::save(args_t, reply_buffer& out) {
+  if (persistence_ == nullptr) return out.error("ERR this server keeps no append-only file (start it with --appendonly yes)");
+  const std::string error = persistence_->save();
+  if (error.empty()) out.ok();
+  else out.error(error);
+}
+
+void command_engine::bgsave(args_t a, reply_buffer& out) {
+  if (a.size() > 2 || (a.size() == 2 && !equals_nocase(a[1], "schedule"))) return out.error(syntax_error);
+  out.error("ERR BGSAVE is not supported: kv writes no RDB snapshot, its data is in the append-only file "
+            "(SAVE makes it durable, BGREWRITEAOF compacts it)");
+}
 
 }  // namespace kv

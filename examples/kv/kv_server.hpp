@@ -28,8 +28,10 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "aof.hpp"
 #include "command_engine.hpp"
 #include "kv_store.hpp"
+#include "notifier.hpp"
 #include "server_stats.hpp"
 #include "wasio/rt/error_log.hpp"
 #include "wasio/rt/runtime.hpp"
@@ -39,6 +41,8 @@
 #include "wasio/rt/tcp_stream.hpp"
 
 namespace kv {
+
+class session;
 
 class kv_server {
  public:
@@ -52,9 +56,25 @@ class kv_server {
   wasio::task<void> serve_client(wasio::rt::tcp_stream stream);
   wasio::task<void> expire_keys(wasio::rt::runtime& rt);
 
+  /// Persistence (aof.hpp): loads the append-only file in `dir` and logs to it from then on; call
+  /// before serving. Returns the error that must stop the server, empty on success (also when
+  /// `options` has it disabled); warnings (a truncated tail) go to `warnings`.
+  std::string enable_persistence(const aof_options& options, aof_directory& dir, std::string& warnings);
+  /// With persistence enabled: the AOF's flusher (group commit, once per loop turn) and its timer
+  /// (everysec fsync, retries after disk errors, rewrite steps). Spawn both.
+  wasio::task<void> flush_aof();
+  wasio::task<void> aof_timer();
+  /// Shutdown: writes and fsyncs what is logged. False when that failed (reported on stderr).
+  bool finish_persistence();
+  const aof* persistence() const { return aof_.get(); }
+
  private:
   /// Wakes the expiry task when the earliest deadline moved before the one its timer waits for.
   void rearm_expiry_if_sooner();
+  /// Runs the session's complete requests; the log position their replies must wait for (0: none).
+  std::uint64_t execute(session& state);
+  /// Acknowledged() moved: wake the clients waiting for it.
+  void acknowledged_moved();
 
   wasio::rt::error_log log_{"kv"};  // rate-limited error lines (accept failures)
   request_limits limits_;
@@ -63,6 +83,9 @@ class kv_server {
   command_engine engine_;
   wasio::rt::task_group* expiry_sleeper_ = nullptr;  // the expiry task's timer while it sleeps
   std::int64_t expiry_armed_for_ = 0;                // the deadline (Unix ms) that timer waits for
+  std::unique_ptr<aof> aof_;  // null without --appendonly yes
+  notifier flush_wanted_;     // the flusher waits here for a turn that logged something
+  notifier durable_;          // clients wait here for their writes to be acknowledged
 };
 
 /// The realtime clock in Unix milliseconds (Redis's expiry times are Unix times: EXAT, PXAT).

@@ -1,6 +1,8 @@
 // The key space: a hash map for lookups plus an ordered deadline index for active expiry.
 #include "kv_store.hpp"
 
+#include <algorithm>
+
 namespace kv {
 
 void kv_store::drop_deadline(slot& s) {
@@ -96,6 +98,29 @@ void kv_store::for_each(std::int64_t now_ms, const std::function<void(std::strin
     if (s.data.expires_at != no_expiry && s.data.expires_at <= now_ms) continue;
     visit(key, s.data);
   }
+}
+
+std::size_t kv_store::scan(std::size_t from, std::size_t buckets, std::int64_t now_ms,
+                           const std::function<void(std::string_view, const entry&)>& visit) const {
+  const std::size_t end = std::min(map_.bucket_count(), from + buckets);
+  for (std::size_t b = from; b < end; ++b) {
+    for (auto it = map_.begin(b); it != map_.end(b); ++it) {
+      const slot& s = it->second;
+      if (s.data.expires_at != no_expiry && s.data.expires_at <= now_ms) continue;
+      visit(it->first, s.data);
+    }
+  }
+  return end;
+}
+
+void kv_store::pin_buckets(bool pinned) {
+  if (pinned) {
+    map_.max_load_factor(64.0f);
+    return;
+  }
+  // libc++ never lowers the maximum below the current load factor: shrink that first.
+  if (map_.load_factor() > 1.0f) map_.rehash(map_.size());
+  map_.max_load_factor(1.0f);
 }
 
 }  // namespace kv

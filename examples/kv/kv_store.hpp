@@ -67,6 +67,17 @@ class kv_store {
   /// Calls `visit(key, entry)` for every live entry.
   void for_each(std::int64_t now_ms, const std::function<void(std::string_view, const entry&)>& visit) const;
 
+  /// Incremental scan (the AOF rewrite): visits the live entries of up to `buckets` hash buckets
+  /// from bucket `from`; returns the bucket to continue from, scan_buckets() once done. Every key
+  /// live during the whole scan is visited at least once, as long as the bucket count stayed the
+  /// same (pin_buckets keeps it; scan_buckets() changing means: start again from 0).
+  std::size_t scan(std::size_t from, std::size_t buckets, std::int64_t now_ms,
+                   const std::function<void(std::string_view, const entry&)>& visit) const;
+  std::size_t scan_buckets() const { return map_.bucket_count(); }
+  /// While pinned, inserts do not rehash (up to 64 keys a bucket), so a scan's buckets stay put.
+  /// Unpinning rehashes once if the table grew past one key a bucket meanwhile.
+  void pin_buckets(bool pinned);
+
  private:
   struct string_hash {
     using is_transparent = void;

@@ -49,7 +49,9 @@ void expect_rejected(std::string_view request, int status = 400) {
 void expect_served(std::string_view request, std::string_view body = "") {
   const answer a = answer_to(request);
   EXPECT_EQ(a.status, 200) << request;
-  if (!body.empty()) EXPECT_EQ(a.body, body) << request;
+  if (!body.empty()) {
+    EXPECT_EQ(a.body, body) << request;
+  }
 }
 
 // --- rules --------------------------------------------------------------------------------------
