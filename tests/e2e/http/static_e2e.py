@@ -81,7 +81,7 @@ def build_folder(root, big_mib):
 
 
 def start_http(args, www):
-    program = args.program + ["--static", "/=/www", "--idle-timeout-ms=60000"]
+    program = args.program + ["--static", "/=/www", "--send-timeout-ms=60000"]
     command, env = wasio_command(program, args.profile, args.wasio_run)
     if program[0].endswith(".wasm"):
         command = [command[0], "--dir", f"{www}::/www"] + command[1:]
