@@ -1,6 +1,7 @@
 // The kv tasks: accept loops, one task per client, and the expiry task.
 #include "kv_server.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -40,7 +41,7 @@ std::int64_t unix_time_ms() {
   return t ? static_cast<std::int64_t>(*t / 1000000) : 0;
 }
 
-kv_server::kv_server(request_limits limits) : limits_(limits), engine_(store_, stats_, limits) {
+kv_server::kv_server(const server_config& config) : config_(config), engine_(store_, stats_, config_) {
   stats_.started_at_ms = unix_time_ms();
 }
 
@@ -52,7 +53,7 @@ wasio::task<void> kv_server::accept_loop(wasio::rt::runtime& rt, wasio::rt::tcp_
 
 wasio::task<void> kv_server::serve_client(wasio::rt::tcp_stream stream) {
   client_count counted(stats_);
-  session state(engine_, stats_, limits_);
+  session state(engine_, stats_, config_.requests);
   for (;;) {
     const std::span<char> room = state.input_space();
     auto got = co_await stream.read(std::as_writable_bytes(room));
@@ -61,16 +62,30 @@ wasio::task<void> kv_server::serve_client(wasio::rt::tcp_stream stream) {
     // Group commit: replies go out once the AOF holds what their requests changed.
     if (const std::uint64_t mine = execute(state); mine != 0)
       while (aof_->acknowledged() < mine) co_await durable_.wait();
-    reply_buffer& out = state.output();
-    while (!out.empty()) {
-      const std::string_view pending = out.view();
-      if (!co_await stream.write_all(std::as_bytes(std::span(pending.data(), pending.size())))) co_return;
-      out.clear();
-      // Requests held back at the output high-water mark run now that the replies are out.
-      if (state.buffered_input() > 0) {
+    for (;;) {
+      if (state.over_output_limit()) co_return;  // closed with its replies unsent, as Redis does
+      reply_buffer& out = state.output();
+      if (out.empty()) {
+        if (!state.has_work()) break;
+        // Requests held back at the high-water mark, or a reply in steps, go on now.
         if (const std::uint64_t mine = execute(state); mine != 0)
           while (aof_->acknowledged() < mine) co_await durable_.wait();
+        continue;
       }
+      const std::string_view pending = out.view();
+      const auto bytes = std::as_bytes(std::span(pending.data(), pending.size()));
+      if (const auto deadline = state.soft_limit_deadline()) {
+        // Over the soft limit: the write may stall no longer than the limit's time left.
+        const std::int64_t wait = std::max<std::int64_t>(*deadline - unix_time_ms(), 0);
+        auto sent = co_await wasio::rt::with_timeout(std::chrono::milliseconds(wait), stream.write_all(bytes));
+        state.output_sent(sent.transferred());
+        if (!sent && sent.error() != errc::timedout) co_return;
+        (void)state.check_output_limits(unix_time_ms());
+        continue;
+      }
+      auto sent = co_await stream.write_all(bytes);
+      if (!sent) co_return;
+      state.output_sent(*sent);
     }
     if (state.closing()) co_return;  // QUIT or a protocol error, replies sent
   }
@@ -104,7 +119,7 @@ std::int64_t monotonic_us() {
 
 std::string kv_server::enable_persistence(const aof_options& options, aof_directory& dir, std::string& warnings) {
   if (!options.enabled) return "";
-  aof_ = std::make_unique<aof>(options, dir, store_, engine_, limits_);
+  aof_ = std::make_unique<aof>(options, dir, store_, engine_, config_.requests);
   aof_->set_microsecond_clock(&monotonic_us);
   return aof_->start(unix_time_ms(), warnings);
 }

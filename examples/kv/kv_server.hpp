@@ -5,7 +5,10 @@
 /// A client task reads what arrived, runs every complete request in it through its kv::session
 /// (pipelining: all replies of a batch leave in one write) and writes the replies before it reads
 /// again, so a client that does not read its replies stops being read (backpressure) and holds at
-/// most the session's output high-water mark plus one reply.
+/// most the session's output high-water mark plus one reply. A reply produced in steps (MGET) is
+/// continued each time the output has been written. Past the output limits the client is closed
+/// without its pending replies; while pending output is over the soft limit a stalled write waits
+/// no longer than the soft limit's time left.
 ///
 /// Expiry: a lookup drops an expired key (lazy), and the expiry task sleeps on a runtime timer until
 /// the key space's next deadline, then reclaims up to `expire_budget` due keys per turn (active),
@@ -18,7 +21,7 @@
 /// Lifetime: the kv_server must outlive the runtime's tasks: construct it before the runtime.
 ///
 /// Example (compiled in examples/kv/main.cpp):
-///   kv::kv_server server(limits);
+///   kv::kv_server server(config);
 ///   wasio::rt::runtime rt;
 ///   auto listeners = wasio::rt::tcp_listener::preopened(rt);
 ///   for (auto& l : *listeners) rt.spawn(server.accept_loop(rt, l));
@@ -32,6 +35,7 @@
 #include "command_engine.hpp"
 #include "kv_store.hpp"
 #include "notifier.hpp"
+#include "server_config.hpp"
 #include "server_stats.hpp"
 #include "wasio/rt/error_log.hpp"
 #include "wasio/rt/runtime.hpp"
@@ -48,7 +52,7 @@ class kv_server {
  public:
   static constexpr std::size_t expire_budget = 1000;
 
-  explicit kv_server(request_limits limits);
+  explicit kv_server(const server_config& config);
   kv_server(const kv_server&) = delete;
   kv_server& operator=(const kv_server&) = delete;
 
@@ -77,7 +81,7 @@ class kv_server {
   void acknowledged_moved();
 
   wasio::rt::error_log log_{"kv"};  // rate-limited error lines (accept failures)
-  request_limits limits_;
+  server_config config_;
   kv_store store_;
   server_stats stats_;
   command_engine engine_;

@@ -27,7 +27,7 @@ std::string_view name(fsync_policy policy) {
 }
 
 log_file_sink::log_file_sink(log_directory& directory, file_sink_options options,
-                             std::function<void(std::string_view)> log)
+                             std::function<void(std::string_view what, std::string_view detail)> log)
     : directory_(directory), options_(std::move(options)), log_(std::move(log)) {
   if (options_.flush_bytes == 0) options_.flush_bytes = 1;
   // The bound must hold at least one batch, or the buffer would drop before it could flush.
@@ -62,8 +62,8 @@ wasio::result<void> log_file_sink::open_file() {
     // of its own.
     buffer_.insert(head_, 1, '\n');
     ++stats_.repaired_tails;
-    log_("syslog: output: " + options_.path + " ended inside a line (a previous writer stopped mid-write); "
-         "ending that fragment with a newline");
+    log_("output repaired", options_.path + " ended inside a line (a previous writer stopped mid-write); "
+         "that fragment is ended with a newline");
   } else if (!ends_inside_line && continuing) {
     // The line's start went to another file (PATH was renamed under us): its rest alone would be
     // a broken line here.
@@ -72,7 +72,7 @@ wasio::result<void> log_file_sink::open_file() {
     head_ += size;
     ++stats_.dropped_lines;
     stats_.dropped_bytes += size;
-    log_("syslog: output: the rest of a line cut by a short write was dropped: its start is in the previous file");
+    log_("output line dropped", "the rest of a line cut by a short write: its start is in the previous file");
   }
   line_open_ = ends_inside_line && continuing;
   return {};
@@ -83,8 +83,7 @@ void log_file_sink::accept(std::string_view lines, clock::time_point) {
   if (pending() + lines.size() <= options_.buffer_bytes) {
     if (dropping_) {
       dropping_ = false;
-      log_("syslog: output: buffer has room again; " + std::to_string(dropped_in_run_) +
-           " lines were dropped while it was full");
+      log_("output buffer has room again", std::to_string(dropped_in_run_) + " lines were dropped while it was full");
       dropped_in_run_ = 0;
     }
     buffer_.append(lines);
@@ -99,8 +98,8 @@ void log_file_sink::accept(std::string_view lines, clock::time_point) {
     } else {
       if (!dropping_) {
         dropping_ = true;
-        log_("syslog: output: buffer full (" + std::to_string(options_.buffer_bytes) + " bytes waiting for " +
-             options_.path + "): dropping lines until it has room");
+        log_("output buffer full", std::to_string(options_.buffer_bytes) + " bytes wait for " + options_.path +
+                                       ": dropping lines until it has room");
       }
       ++stats_.dropped_lines;
       ++dropped_in_run_;
@@ -257,15 +256,15 @@ void log_file_sink::failed(const char* what, wasio::errc code) {
   // retried every tick does not flood stderr.
   if (failing_ == code) return;
   failing_ = code;
-  log_("syslog: output: " + std::string(what) + " " + options_.path + ": " + errno_text(code) + "; " +
-       std::to_string(pending()) + " bytes of lines kept, retrying every " +
-       std::to_string(options_.flush_interval.count()) + " ms");
+  log_(std::string("output ") + what, options_.path + ": " + errno_text(code) + "; " + std::to_string(pending()) +
+                                         " bytes of lines kept, retrying every " +
+                                         std::to_string(options_.flush_interval.count()) + " ms");
 }
 
 void log_file_sink::recovered() {
   if (!failing_) return;
-  log_("syslog: output: writing " + options_.path + " again after " + std::to_string(failed_attempts_) +
-       " failed attempts");
+  log_("output recovered", "writing " + options_.path + " again after " + std::to_string(failed_attempts_) +
+                              " failed attempts");
   failing_.reset();
   failed_attempts_ = 0;
 }

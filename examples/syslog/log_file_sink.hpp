@@ -39,7 +39,7 @@
 ///
 /// Errors: open() returns the first open's failure (the receiver then refuses to start);
 /// finish() returns a failure when lines are still unwritten (their count is in the summary).
-/// Notes: single-threaded, like the receiver; the log function gets one line without a LF.
+/// Notes: single-threaded, like the receiver.
 ///
 /// Example (compiled in tests/e2e/syslog/log_file_sink_test.cpp):
 ///   syslog::log_file_sink sink(directory, options, log);
@@ -104,7 +104,10 @@ class log_file_sink {
   /// Page size the writes are kept within (see the header comment).
   static constexpr std::uint64_t page_bytes = 4096;
 
-  log_file_sink(log_directory& directory, file_sink_options options, std::function<void(std::string_view)> log);
+  /// `log(what, detail)` gets the sink's few lines (a run of failures beginning and ending, drops
+  /// beginning and ending, a repaired file): the receiver hands them to its rt::error_log.
+  log_file_sink(log_directory& directory, file_sink_options options,
+                std::function<void(std::string_view what, std::string_view detail)> log);
   log_file_sink(const log_file_sink&) = delete;
   log_file_sink& operator=(const log_file_sink&) = delete;
 
@@ -150,7 +153,7 @@ class log_file_sink {
 
   log_directory& directory_;
   file_sink_options options_;
-  std::function<void(std::string_view)> log_;
+  std::function<void(std::string_view, std::string_view)> log_;
   std::unique_ptr<log_file> file_;
   std::uint64_t offset_ = 0;      // the file's size as this sink wrote it
   bool line_open_ = false;        // a short write left the file inside a line

@@ -35,6 +35,11 @@ wasio::task<void> syslog_server::receive(wasio::rt::runtime& rt, wasio::rt::tcp_
   frame_decoder decoder(options_.max_message_length);
   auto buffer = std::make_unique_for_overwrite<char[]>(read_size);
   while (!limit_reached()) {
+    // A file that cannot take lines (full disk) stops reading: the client's sends block in TCP.
+    while (file_ != nullptr && file_->backpressure()) {
+      ++file_->stats().backpressure_waits;
+      if (!co_await wasio::rt::sleep_for(backpressure_pause)) break;
+    }
     auto got = co_await stream.read(std::as_writable_bytes(std::span(buffer.get(), read_size)));
     if (!got) {
       if (got.error() != errc::canceled) log_.report("read failed", got.error());
@@ -52,6 +57,14 @@ wasio::task<void> syslog_server::receive(wasio::rt::runtime& rt, wasio::rt::tcp_
 }
 
 void syslog_server::after_input(wasio::rt::runtime& rt) {
+  if (file_ != nullptr) {
+    const auto now = std::chrono::steady_clock::now();
+    file_->accept(lines_, now);
+    lines_.clear();
+    file_->on_input(now);
+    if (limit_reached()) rt.request_stop();
+    return;
+  }
   if (lines_.size() >= flush_threshold) {
     if (auto r = flush_stdout(); !r) rt.request_stop();
   } else if (!lines_.empty() && !flush_scheduled_) {
@@ -111,6 +124,18 @@ wasio::result<void> syslog_server::flush_stdout() {
   return {};
 }
 
-wasio::result<void> syslog_server::finish() { return flush_stdout(); }
+wasio::result<void> syslog_server::finish() {
+  if (file_ != nullptr) return file_->finish(std::chrono::steady_clock::now());
+  return flush_stdout();
+}
+
+wasio::task<void> syslog_server::file_ticker(wasio::rt::runtime&) {
+  if (file_ == nullptr) co_return;
+  const auto period = std::chrono::duration_cast<wasio::rt::clock::duration>(file_->options().flush_interval);
+  while (co_await wasio::rt::sleep_for(period)) {
+    file_->on_tick(std::chrono::steady_clock::now());
+    log_.tick();
+  }
+}
 
 }  // namespace syslog

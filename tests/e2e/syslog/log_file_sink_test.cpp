@@ -33,8 +33,10 @@ struct LogFileSink : ::testing::Test {
     o.fsync = syslog::fsync_policy::never;
     return o;
   }
-  std::function<void(std::string_view)> log() {
-    return [this](std::string_view l) { logged.emplace_back(l); };
+  std::function<void(std::string_view, std::string_view)> log() {
+    return [this](std::string_view what, std::string_view detail) {
+      logged.push_back(std::string(what) + ": " + std::string(detail));
+    };
   }
 };
 
