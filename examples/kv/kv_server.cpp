@@ -135,7 +135,7 @@ wasio::task<void> kv_server::flush_aof() {
 wasio::task<void> kv_server::aof_timer() {
   std::int64_t last_tick = unix_time_ms();
   for (;;) {
-    if (aof_->rewrite_in_progress()) {
+    if (aof_->busy()) {
       // One bounded step a turn: clients run between steps.
       if (aof_->rewrite_step(unix_time_ms())) acknowledged_moved();
       co_await wasio::rt::yield();

@@ -143,6 +143,10 @@ class Server:
     def returncode(self):
         return self.process.poll()
 
+    def rss_bytes(self):
+        """The server's resident set size now (rss_bytes of its process)."""
+        return rss_bytes(self.process.pid)
+
     def wait(self, timeout):
         """Waits for the server to exit by itself; its exit code (subprocess.TimeoutExpired if not)."""
         return self.process.wait(timeout=timeout)
@@ -230,3 +234,16 @@ def start_redis_server(timeout_s=30, extra_args=()):
             time.sleep(0.05)
     stop_process_group(process)
     raise SystemExit(f"FAIL: redis-server did not start on port {port} within {timeout_s} s")
+
+
+def rss_bytes(pid):
+    """Resident set size of process `pid` in bytes (VmRSS in /proc/PID/status), None once it is gone.
+    For a .wasm run this is wasio-run, which holds the guest's linear memory."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except FileNotFoundError:
+        return None
+    return None
