@@ -134,13 +134,14 @@ class Server:
     def alive(self):
         return self.process.poll() is None
 
+    def rss_bytes(self):
+        """The server's resident memory now: its process group's (wasio-run, which holds the guest's
+        linear memory, or the natively linked program; rss_of_group)."""
+        return rss_of_group(self.process.pid)
+
     @property
     def returncode(self):
         return self.process.poll()
-
-    def rss_bytes(self):
-        """The server's resident set size now (rss_bytes of its process)."""
-        return rss_bytes(self.process.pid)
 
     def wait(self, timeout):
         """Waits for the server to exit by itself; its exit code (subprocess.TimeoutExpired if not)."""
@@ -151,6 +152,23 @@ class Server:
         stop_process_group(self.process)
         self._reader.join(timeout=STOP_GRACE_S)
         self.process.stderr.close()
+
+
+def rss_of_group(pgid):
+    """The summed VmRSS, in bytes, of every process in process group `pgid` (a Server's session:
+    wasio-run and anything it started, or the natively linked program)."""
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        if int(fields[2]) == pgid:  # after "pid (comm)": state, ppid, pgrp
+            total += rss_bytes(int(entry)) or 0
+    return total
 
 
 def start_server(command, env=None, ready=None, listening=LISTENING, **options):
