@@ -13,6 +13,8 @@
 ///   rt.spawn(wasio::rt::accept_loop(listener,
 ///       [&rt](wasio::rt::tcp_stream s) { rt.spawn(serve(std::move(s))); },
 ///       [](wasio::errc code) { report("accept failed", code); }));
+/// With a stop token (a server's shutdown token, rt::service::shutdown_token()), the loop also ends
+/// quietly when that token stops: each accept is awaited through rt::with_stop.
 /// Notes: the callbacks are moved into the loop's frame; what they refer to must outlive it.
 
 #include <chrono>
@@ -23,6 +25,7 @@
 #include "wasio/rt/tcp_listener.hpp"
 #include "wasio/rt/tcp_stream.hpp"
 #include "wasio/rt/time.hpp"
+#include "wasio/rt/with_stop.hpp"
 
 namespace wasio::rt {
 
@@ -41,10 +44,11 @@ constexpr accept_error_action classify_accept_error(errc code) {
 /// Accepts on `listener` until stopped, calling `on_accept(tcp_stream)` for each connection and
 /// `on_error(errc)` for each error it reports (see classify_accept_error).
 template <class OnAccept, class OnError>
-task<void> accept_loop(tcp_listener& listener, OnAccept on_accept, OnError on_error,
+task<void> accept_loop(tcp_listener& listener, OnAccept on_accept, OnError on_error, stop_token until,
                        std::chrono::milliseconds backoff = std::chrono::milliseconds(10)) {
   for (;;) {
-    auto stream = co_await listener.accept();
+    if (until.stop_requested()) co_return;
+    auto stream = until.stop_possible() ? co_await with_stop(until, listener.accept()) : co_await listener.accept();
     if (stream) {
       on_accept(std::move(*stream));
       continue;
@@ -55,7 +59,8 @@ task<void> accept_loop(tcp_listener& listener, OnAccept on_accept, OnError on_er
         continue;
       case accept_error_action::back_off:
         on_error(code);
-        (void)co_await sleep_for(backoff);
+        if (until.stop_possible()) (void)co_await with_stop(until, sleep_for(backoff));
+        else (void)co_await sleep_for(backoff);
         continue;
       case accept_error_action::stop_quietly:
         co_return;
@@ -64,6 +69,13 @@ task<void> accept_loop(tcp_listener& listener, OnAccept on_accept, OnError on_er
         co_return;
     }
   }
+}
+
+/// accept_loop without a stop token of its own: it ends when the awaiting task is stopped.
+template <class OnAccept, class OnError>
+task<void> accept_loop(tcp_listener& listener, OnAccept on_accept, OnError on_error,
+                       std::chrono::milliseconds backoff = std::chrono::milliseconds(10)) {
+  return accept_loop(listener, std::move(on_accept), std::move(on_error), stop_token(), backoff);
 }
 
 }  // namespace wasio::rt
