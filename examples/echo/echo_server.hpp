@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <vector>
 
+#include "wasio/rt/error_log.hpp"
 #include "wasio/rt/runtime.hpp"
 #include "wasio/rt/service.hpp"
 #include "wasio/rt/task.hpp"
@@ -29,12 +30,12 @@ inline constexpr std::size_t read_buffer_size = 4096;
 wasio::task<void> serve_connection(wasio::rt::tcp_stream stream, wasio::rt::stop_token shutdown = {});
 
 /// Accepts on `listener` and spawns serve_connection for each client, until stopped or the
-/// listener fails for good.
-wasio::task<void> accept_loop(wasio::rt::runtime& rt, wasio::rt::tcp_listener& listener);
+/// listener fails for good. Accept errors go to `log` (rate-limited), which must outlive the loop.
+wasio::task<void> accept_loop(wasio::rt::runtime& rt, wasio::rt::tcp_listener& listener, wasio::rt::error_log& log);
 
 /// Serves every listener until `svc` says shutdown, then drains (see above). Errors: timedout when
 /// connections had to be stopped after svc.drain_timeout().
 wasio::task<wasio::result<void>> serve(wasio::rt::runtime& rt, wasio::rt::service& svc,
-                                       std::vector<wasio::rt::tcp_listener>& listeners);
+                                       std::vector<wasio::rt::tcp_listener>& listeners, wasio::rt::error_log& log);
 
 }  // namespace echo

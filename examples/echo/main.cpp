@@ -8,6 +8,7 @@
 #include "echo_server.hpp"
 
 int main() {
+  wasio::rt::error_log log("echo");  // Lifetime: before the runtime, whose accept loops report to it
   wasio::rt::runtime rt;
   // SIGTERM / SIGINT (through wasio-run's control stream, or natively) start a drain.
   auto svc = wasio::rt::service::open(rt);
@@ -29,7 +30,7 @@ int main() {
   }
   std::fprintf(stderr, "echo: serving %zu listener(s), first fd %u\n", listeners->size(),
                static_cast<unsigned>(listeners->front().socket().raw_fd()));
-  auto done = rt.block_on(echo::serve(rt, **svc, *listeners));
+  auto done = rt.block_on(echo::serve(rt, **svc, *listeners, log));
   if (!done) {
     const auto text = wasio::message(done.error());
     std::fprintf(stderr, "echo: %s: %.*s\n", done.error() == wasio::errc::timedout ? "drain timed out" : "runtime stopped",

@@ -17,12 +17,6 @@ namespace {
 using wasio::errc;
 constexpr wasio::sys::fd_t stdout_fd = 1;
 
-void report(const char* what, errc code) {
-  const auto text = wasio::message(code);
-  std::fprintf(stderr, "syslog: %s: %.*s (errno %u)\n", what, static_cast<int>(text.size()), text.data(),
-               static_cast<unsigned>(code));
-}
-
 }  // namespace
 
 bool syslog_server::limit_reached() const {
@@ -32,7 +26,7 @@ bool syslog_server::limit_reached() const {
 wasio::task<void> syslog_server::accept_loop(wasio::rt::runtime& rt, wasio::rt::tcp_listener& listener) {
   return wasio::rt::accept_loop(
       listener, [this, &rt](wasio::rt::tcp_stream stream) { rt.spawn(receive(rt, std::move(stream))); },
-      [](errc code) { report("accept failed", code); });
+      log_);
 }
 
 wasio::task<void> syslog_server::receive(wasio::rt::runtime& rt, wasio::rt::tcp_stream stream) {
@@ -41,9 +35,14 @@ wasio::task<void> syslog_server::receive(wasio::rt::runtime& rt, wasio::rt::tcp_
   frame_decoder decoder(options_.max_message_length);
   auto buffer = std::make_unique_for_overwrite<char[]>(read_size);
   while (!limit_reached()) {
+    // A file that cannot take lines (full disk) stops reading: the client's sends block in TCP.
+    while (file_ != nullptr && file_->backpressure()) {
+      ++file_->stats().backpressure_waits;
+      if (!co_await wasio::rt::sleep_for(backpressure_pause)) break;
+    }
     auto got = co_await stream.read(std::as_writable_bytes(std::span(buffer.get(), read_size)));
     if (!got) {
-      if (got.error() != errc::canceled) report("read failed", got.error());
+      if (got.error() != errc::canceled) log_.report("read failed", got.error());
       break;
     }
     if (*got == 0) break;
@@ -58,6 +57,14 @@ wasio::task<void> syslog_server::receive(wasio::rt::runtime& rt, wasio::rt::tcp_
 }
 
 void syslog_server::after_input(wasio::rt::runtime& rt) {
+  if (file_ != nullptr) {
+    const auto now = std::chrono::steady_clock::now();
+    file_->accept(lines_, now);
+    lines_.clear();
+    file_->on_input(now);
+    if (limit_reached()) rt.request_stop();
+    return;
+  }
   if (lines_.size() >= flush_threshold) {
     if (auto r = flush_stdout(); !r) rt.request_stop();
   } else if (!lines_.empty() && !flush_scheduled_) {
@@ -109,7 +116,7 @@ wasio::result<void> syslog_server::flush_stdout() {
       if (auto tok = stdout_poll.registry().register_source(out, wasio::interest::writable); tok)
         if (auto r = stdout_poll.wait(ready, std::nullopt); r) continue;
     }
-    report("cannot write to stdout", put.error());
+    log_.report("cannot write to stdout", put.error());
     stdout_error_ = put.error();
     return wasio::fail(put.error());
   }
@@ -117,6 +124,18 @@ wasio::result<void> syslog_server::flush_stdout() {
   return {};
 }
 
-wasio::result<void> syslog_server::finish() { return flush_stdout(); }
+wasio::result<void> syslog_server::finish() {
+  if (file_ != nullptr) return file_->finish(std::chrono::steady_clock::now());
+  return flush_stdout();
+}
+
+wasio::task<void> syslog_server::file_ticker(wasio::rt::runtime&) {
+  if (file_ == nullptr) co_return;
+  const auto period = std::chrono::duration_cast<wasio::rt::clock::duration>(file_->options().flush_interval);
+  while (co_await wasio::rt::sleep_for(period)) {
+    file_->on_tick(std::chrono::steady_clock::now());
+    log_.tick();
+  }
+}
 
 }  // namespace syslog

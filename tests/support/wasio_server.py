@@ -177,15 +177,15 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start_redis_server(timeout_s=30):
+def start_redis_server(timeout_s=30, extra_args=()):
     """(process, port) of Debian's redis-server on a free loopback port, without persistence, once it
-    accepts connections. Stop it with stop_process_group. Raises SystemExit if it is not installed or
-    does not start."""
+    accepts connections; extra_args go on its command line. Stop it with stop_process_group. Raises
+    SystemExit if it is not installed or does not start."""
     if shutil.which("redis-server") is None:
         raise SystemExit("FAIL: redis-server is not installed (apt-get install redis-server)")
     port = free_port()
     process = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                                "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                "--appendonly", "no"] + list(extra_args), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                start_new_session=True)
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline and process.poll() is None:
