@@ -88,6 +88,11 @@ std::span<char> session::input_space(std::size_t at_least) {
     } else {
       std::size_t grown = capacity_ == 0 ? at_least : capacity_ * 2;
       while (grown - used < at_least) grown *= 2;
+      // Doubling, but never past what the request in progress needs once its size is known: a
+      // 32 MiB value costs 32 MiB (plus one read's room), not 64. Growth still follows the bytes
+      // that arrived (at most twice them), so a bulk header alone reserves nothing.
+      const std::size_t needed = parser_.bytes_needed();
+      if (needed > used + at_least && grown > needed) grown = needed;
       auto bigger = std::make_unique_for_overwrite<char[]>(grown);
       if (used > 0) std::memcpy(bigger.get(), input_.get() + begin_, used);
       input_ = std::move(bigger);

@@ -37,8 +37,8 @@ environment_state state_from_environment() {
     std::fprintf(stderr, "wasio: %s\n", problem.c_str());
     std::exit(2);
   }
-  // Like wasio-run: the control stream is the first fd after the listeners.
-  const auto control_fd = static_cast<abi::fd>(3 + config->listeners.size());
+  // Like wasio-run: the control stream is the first fd after the directories and the listeners.
+  const auto control_fd = static_cast<abi::fd>(3 + config->preopens.size() + config->listeners.size());
   std::erase_if(config->env, [](const std::string& entry) {
     return entry.starts_with(std::string(control_fd_variable) + "=") ||
            entry.starts_with(std::string(shutdown_timeout_variable) + "=");
@@ -60,6 +60,10 @@ environment_state state_from_environment() {
     auto reason = message(created.error());
     std::fprintf(stderr, "wasio: cannot start the host: %.*s\n", static_cast<int>(reason.size()), reason.data());
     std::exit(1);
+  }
+  for (const auto& d : (*created)->directories()) {
+    std::fprintf(stderr, "wasio-run: directory %s as %s%s (fd %u)\n", d.host_path.c_str(), d.guest_path.c_str(),
+                 d.read_only ? ", read-only" : "", static_cast<unsigned>(d.fd));
   }
   for (const auto& listener : (*created)->listeners()) {
     const bool v6 = listener.address.find(':') != std::string::npos;

@@ -13,7 +13,9 @@
 namespace wasio::run {
 
 struct command_line {
-  std::vector<testbed::listen_spec> listeners;  // fd 3, 4, ... in this order
+  /// --dir / --dir-ro in flag order: fd 3, 4, ..., before every listener.
+  std::vector<testbed::preopen_spec> preopens;
+  std::vector<testbed::listen_spec> listeners;  // after the directories, in this order
   std::vector<std::string> env;                 // "NAME=VALUE", the guest's whole environment
   testbed::profile semantics = testbed::profile::strict;
   bool trace = false;
