@@ -117,7 +117,7 @@ class Kv:
                        "--profile", self.args.profile, program[0]] + program[1:] + guest_args
         else:
             command = program + guest_args
-            env.update(KV_TEST_DATA=self.host_dir, WASIO_DIR=f"{self.host_dir}::{GUEST_DIR}", WASIO_TCPLISTEN="127.0.0.1:0",
+            env.update(WASIO_DIR=f"{self.host_dir}::{GUEST_DIR}", WASIO_TCPLISTEN="127.0.0.1:0",
                        WASIO_PROFILE=self.args.profile)
         self.server = start_server(command, env, ready=ready, name="kv", quiet=True)
         return self.server
