@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <span>
 #include <string_view>
 
@@ -19,7 +20,6 @@ using namespace std::chrono_literals;
 using wasio::errc;
 namespace rt = wasio::rt;
 
-constexpr std::size_t read_buffer_size = 16 * 1024;
 // Lingering after an error response: long enough for a request in flight to arrive, short enough
 // that a client that never closes costs little.
 constexpr rt::clock::duration linger_time = 1s;
@@ -90,7 +90,8 @@ wasio::task<bool> http_server::write_out(rt::tcp_stream& stream, std::string& ou
   const std::size_t sent = first ? *first : 0;
   bool ok = true;
   if (sent < output.size()) {
-    auto rest = co_await rt::with_timeout(config_.idle_timeout,
+    // One deadline for all of it: a peer taking a byte now and then does not renew it.
+    auto rest = co_await rt::with_timeout(config_.send_timeout,
                                           stream.write_all(bytes_of(std::string_view(output).substr(sent))));
     ok = static_cast<bool>(rest);
   }
@@ -114,8 +115,9 @@ wasio::task<bool> http_server::send_file(rt::tcp_stream& stream, file_body& body
       else log_.report("static file read failed", got.error());
       co_return false;
     }
+    // Each chunk is a batch of output like any other: the peer must take it within send_timeout.
     auto sent = co_await rt::with_timeout(
-        config_.idle_timeout, stream.write_all(std::as_bytes(std::span(buffer.get(), *got))));
+        config_.send_timeout, stream.write_all(std::as_bytes(std::span(buffer.get(), *got))));
     stats_.statics.bytes_sent += sent.transferred();
     if (!sent) co_return false;
     body.offset += *got;
@@ -146,12 +148,26 @@ wasio::task<void> http_server::refuse(rt::tcp_stream stream, [[maybe_unused]] sl
   if (co_await write_out(stream, output)) co_await linger(stream);
 }
 
+rt::clock::duration http_server::timeout_for(connection_phase phase) const {
+  switch (phase) {
+    case connection_phase::head: return config_.head_timeout;
+    case connection_phase::body: return config_.body_timeout;
+    case connection_phase::idle:
+    case connection_phase::closing: break;
+  }
+  return config_.idle_timeout;
+}
+
 wasio::task<void> http_server::serve(rt::tcp_stream stream, [[maybe_unused]] slot counted) {
   http_connection connection(context_);
-  std::vector<char> input(read_buffer_size);
-  std::string_view unfed;  // input the connection declined for now (back-pressure); points into `input`
-  std::uint64_t requests_seen = 0;
-  rt::clock::time_point head_deadline{};
+  // Reads between requests go to a small buffer in this frame, so an idle keep-alive connection
+  // holds no heap buffer; a request under way reads into read_buffer_bytes, given back when idle.
+  std::array<char, idle_read_bytes> idle_input;
+  std::unique_ptr<char[]> input;
+  std::string_view unfed;  // input the connection declined for now (back-pressure); points into a buffer above
+  std::uint64_t phase_changes = connection.phase_changes();
+  // Every phase has one deadline, set when it begins (server_config): bytes trickling in do not renew it.
+  rt::clock::time_point deadline = rt::deadline_after(config_.idle_timeout);
   bool healthy = true;       // no read or write failed
   bool stopped = false;      // the runtime canceled us: not the peer's fault
   bool peer_finished = false;
@@ -175,17 +191,26 @@ wasio::task<void> http_server::serve(rt::tcp_stream stream, [[maybe_unused]] slo
     if (!unfed.empty()) {
       unfed.remove_prefix(connection.feed(unfed));
     } else {
-      rt::clock::duration wait = config_.idle_timeout;
-      if (connection.phase() == connection_phase::head) wait = head_deadline - rt::clock::now();
+      const bool idle = connection.phase() == connection_phase::idle;
+      if (idle) {
+        connection.release_idle_buffers();
+        input.reset();
+      }
+      const rt::clock::duration wait = deadline - rt::clock::now();
       if (wait <= rt::clock::duration::zero()) {
+        silent_close = idle;
         connection.on_timeout();
         continue;
       }
       // A client that just got its answer needs a moment to send the next request: letting the
       // other connections run first makes the read below find it rather than park.
       if (answered) co_await rt::yield();
-      const std::span<std::byte> into = std::as_writable_bytes(std::span(input));
-      auto got = co_await rt::with_timeout(wait, stream.read(into));
+      std::span<char> into(idle_input);
+      if (!idle) {
+        if (!input) input = std::make_unique_for_overwrite<char[]>(read_buffer_bytes);
+        into = std::span<char>(input.get(), read_buffer_bytes);
+      }
+      auto got = co_await rt::with_timeout(wait, stream.read(std::as_writable_bytes(into)));
       if (!got) {
         if (got.error() == errc::timedout) {
           silent_close = connection.phase() == connection_phase::idle;
@@ -201,12 +226,12 @@ wasio::task<void> http_server::serve(rt::tcp_stream stream, [[maybe_unused]] slo
         connection.on_peer_closed();
         continue;
       }
-      const std::string_view received(input.data(), *got);
+      const std::string_view received(into.data(), *got);
       unfed = received.substr(connection.feed(received));
     }
-    if (connection.request_count() != requests_seen) {
-      requests_seen = connection.request_count();
-      head_deadline = rt::clock::now() + config_.head_timeout;
+    if (connection.phase_changes() != phase_changes) {
+      phase_changes = connection.phase_changes();
+      deadline = rt::deadline_after(timeout_for(connection.phase()));
     }
   }
   if (!healthy && !stopped) stats_.count(error_kind::io);

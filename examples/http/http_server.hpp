@@ -3,11 +3,20 @@
 /// task per connection driving an http_connection, and one task keeping the Date header current.
 ///
 /// Per connection: read what is there, feed it, write every response it produced in one write (so
-/// a pipelined burst is answered in few writes), repeat. Deadlines (server_config):
-/// - head_timeout runs from the first byte of each request head: a head that takes longer gets 408
-///   and a close (slowloris);
-/// - idle_timeout bounds each wait for bytes between requests (a silent close) and inside a body (408),
-///   and each wait for the peer to take a response (a close: it stopped reading).
+/// a pipelined burst is answered in few writes), repeat. Every phase in which the client makes the
+/// server wait has one total deadline, set when the phase begins and never renewed by bytes
+/// trickling in (server_config):
+/// - idle_timeout: from the end of a response (or the accept) to the first byte of the next
+///   request; past it the connection closes without a word;
+/// - head_timeout: from that first byte (CR/LF before a request line count) to the end of the head:
+///   408 and a close (slowloris);
+/// - body_timeout: from the end of the head to the end of the message (body, trailers; for a
+///   streamed /echo also the writes in between): 408 and a close, or a cut response;
+/// - send_timeout: for each batch of output (up to output_high_water plus one response) the peer
+///   must take it all within it; past it the connection closes (it stopped reading).
+/// Memory: reads between requests use a small buffer in the task's frame; a read buffer of
+/// read_buffer_bytes exists only while a request is under way, and the connection gives back what
+/// a request grew when it goes idle (http_connection::release_idle_buffers).
 /// Connection limit: a client beyond max_connections is accepted, answered 503 with
 /// `Connection: close`, and closed; it is never left waiting in the backlog. Connections and refusals
 /// are counted when accepted, before their task runs, so neither limit is overshot by a burst; at
@@ -21,6 +30,7 @@
 /// Notes: single-threaded like the runtime; the server must outlive runtime::run.
 
 #include <cstddef>
+#include <memory>
 #include <cstdint>
 #include <vector>
 
@@ -29,6 +39,7 @@
 #include "server_config.hpp"
 #include "server_stats.hpp"
 #include "wasio/rt/error_log.hpp"
+#include "wasio/rt/clock.hpp"
 #include "wasio/rt/runtime.hpp"
 #include "wasio/rt/tcp_listener.hpp"
 #include "wasio/rt/tcp_stream.hpp"
@@ -76,8 +87,10 @@ class http_server {
   wasio::task<void> serve(wasio::rt::tcp_stream stream, slot counted);
   wasio::task<void> refuse(wasio::rt::tcp_stream stream, slot counted);
   wasio::task<void> keep_date_current();
+  /// The deadline a connection gets when it enters `phase`.
+  wasio::rt::clock::duration timeout_for(connection_phase phase) const;
   /// Streams a static file body in file_chunk_size pieces; false when the peer failed, stopped
-  /// taking it for idle_timeout, or the file ended early (the connection must close).
+  /// taking a chunk within send_timeout, or the file ended early (the connection must close).
   wasio::task<bool> send_file(wasio::rt::tcp_stream& stream, file_body& body);
   /// Writes all of `output` and clears it; false when the peer failed or stopped taking it.
   wasio::task<bool> write_out(wasio::rt::tcp_stream& stream, std::string& output);

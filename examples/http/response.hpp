@@ -28,6 +28,7 @@ enum class status : std::uint16_t {
   request_header_fields_too_large = 431,
   internal_server_error = 500,
   service_unavailable = 503,
+  http_version_not_supported = 505,
 };
 
 /// "OK", "Not Found", ... (RFC 9110's reason phrases).
@@ -57,6 +58,17 @@ struct framing {
 /// Appends the status line, headers and (unless head_only) the body to `out`.
 void append_response(std::string& out, const response& r, std::string_view date, framing how,
                      const response_extras& extras = {});
+
+/// Appends only the status line and headers of a response whose body follows later (POST /echo
+/// streaming): `Content-Length: content_length`, or `Transfer-Encoding: chunked` when it is unknown
+/// (nullopt; the body then goes out with append_chunk and append_last_chunk). `r.body` is ignored.
+void append_head(std::string& out, const response& r, std::optional<std::uint64_t> content_length,
+                 std::string_view date, framing how);
+
+/// Appends `data` as one chunk (nothing when it is empty: an empty chunk would end the body).
+void append_chunk(std::string& out, std::string_view data);
+/// Appends the last chunk and the end of the (empty) trailer section.
+inline void append_last_chunk(std::string& out) { out += "0\r\n\r\n"; }
 
 /// The interim answer to `Expect: 100-continue`.
 inline constexpr std::string_view continue_response = "HTTP/1.1 100 Continue\r\n\r\n";

@@ -24,6 +24,7 @@ const char* name(error_kind kind) {
     case error_kind::head_too_large: return "head_too_large";
     case error_kind::over_capacity: return "over_capacity";
     case error_kind::io: return "io";
+    case error_kind::version_not_supported: return "version_not_supported";
   }
   return "unknown";
 }

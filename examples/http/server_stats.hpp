@@ -10,7 +10,7 @@ namespace http {
 
 /// Why a request or connection ended in an error; one counter each.
 enum class error_kind : std::uint8_t {
-  bad_request,         // 400: llhttp rejected the request (then the connection closes)
+  bad_request,         // 400: llhttp or request_validator rejected the request (then the connection closes)
   not_found,           // 404
   method_not_allowed,  // 405
   request_timeout,     // 408: the head (or a body) arrived too slowly (then the connection closes)
@@ -18,8 +18,9 @@ enum class error_kind : std::uint8_t {
   head_too_large,      // 431 (then the connection closes)
   over_capacity,       // 503: a client beyond the connection limit (then the connection closes)
   io,                  // a read or write failed (reset peer, broken pipe)
+  version_not_supported,  // 505: HTTP/2.0 and other major versions (then the connection closes)
 };
-inline constexpr int error_kind_count = 8;
+inline constexpr int error_kind_count = 9;
 
 /// The JSON key of `kind` ("bad_request", ...).
 const char* name(error_kind kind);

@@ -270,8 +270,20 @@ wasio::result<void> write_all(aof_file& file, std::string_view data) {
 }
 }  // namespace
 
+void aof::retire_step() {
+  if (retired_size_ > retire_chunk) {
+    retired_size_ -= retire_chunk;
+    if (retired_->truncate(retired_size_)) return;
+  }
+  retired_.reset();  // small now (or truncate failed: close it all at once)
+  retired_size_ = 0;
+}
+
 bool aof::rewrite_step(std::int64_t now_ms) {
-  if (!rewrite_) return false;
+  if (!rewrite_) {
+    if (retired_) retire_step();
+    return false;
+  }
   now_ms_ = now_ms;
   const std::int64_t t0 = micros();
   rewrite_state& r = *rewrite_;
@@ -320,6 +332,14 @@ bool aof::rewrite_step(std::int64_t now_ms) {
       r.tail.erase(0, r.tail_sent);
       r.tail_sent = 0;
     }
+  } else if (r.temp_bytes > r.temp_synced) {
+    // A step of its own for the fsync of everything but the last turn's tail, so the final step
+    // (tail, fsync, rename, directory fsync) has little left to flush.
+    if (auto s = r.temp->sync(); !s) {
+      abort_rewrite(now_ms, s.error(), "syncing the new file");
+      return false;
+    }
+    r.temp_synced = r.temp_bytes;
   } else {
     moved = finish_rewrite(now_ms);
   }
@@ -350,7 +370,13 @@ bool aof::finish_rewrite(std::int64_t now_ms) {
     std::fprintf(stderr, "kv: fsync of the AOF's directory failed: %.*s\n",
                  static_cast<int>(wasio::message(d.error()).size()), wasio::message(d.error()).data());
   }
-  // Everything logged is in the new file now: the snapshot, then the tail.
+  // Everything logged is in the new file now: the snapshot, then the tail. The old file is
+  // unlinked; closing it would free all its blocks in one call (tens of ms for a large file, which
+  // Redis leaves to a background thread): it is cut down in steps first (retire_step).
+  retired_ = std::move(file_);
+  if (retired_) {
+    if (auto size = retired_->size(); size) retired_size_ = *size;
+  }
   file_ = std::move(r.temp);
   buffer_.clear();
   selected_ = true;

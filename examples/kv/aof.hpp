@@ -16,10 +16,11 @@
 ///   `always`, of the machine).
 /// - tick(): every 100 ms: the everysec fsync, retrying after a disk error, starting an automatic
 ///   rewrite (auto-aof-rewrite-percentage / -min-size).
-/// - rewrite_step(): one bounded step of a rewrite: up to 256 hash buckets of the key space
+/// - rewrite_step(): one bounded step of a rewrite (while busy()): up to 256 hash buckets of the key space
 ///   encoded as SET / PEXPIREAT into a temporary file, written in 64 KiB pieces (fsynced every
 ///   4 MiB); then the commands logged meanwhile, then fsync, rename over the AOF, fsync of the
-///   directory. Commands are logged in absolute forms (persistence.hpp), so keys that change while
+///   directory; then the replaced file is cut down 8 MiB a step before it is closed (freeing a
+///   large file's blocks at once stalls for tens of ms). Commands are logged in absolute forms (persistence.hpp), so keys that change while
 ///   the scan runs come out right when the tail is replayed after them: no snapshot needed.
 ///
 /// Errors: a failed write or fsync (nospc, io ...) puts the AOF in the error state: write_refusal()
@@ -61,8 +62,9 @@ class aof final : public persistence {
   static constexpr std::uint64_t everysec_dirty_limit = 4u << 20;
   static constexpr std::size_t rewrite_bucket_budget = 256;
   static constexpr std::size_t rewrite_write_size = 64u << 10;
-  static constexpr std::uint64_t rewrite_sync_interval = 4u << 20;
+  static constexpr std::uint64_t rewrite_sync_interval = 1u << 20;
   static constexpr std::int64_t rewrite_retry_delay_ms = 10 * 1000;
+  static constexpr std::uint64_t retire_chunk = 8u << 20;
 
   aof(aof_options options, aof_directory& dir, kv_store& store, command_engine& engine, request_limits limits);
   ~aof() override;
@@ -90,6 +92,8 @@ class aof final : public persistence {
   /// The periodic work; returns true when acknowledged() moved.
   bool tick(std::int64_t now_ms);
   bool rewrite_in_progress() const { return rewrite_ != nullptr; }
+  /// A rewrite runs, or the file it replaced is still being cut down: call rewrite_step each turn.
+  bool busy() const { return rewrite_ != nullptr || retired_ != nullptr; }
   /// One bounded rewrite step; returns true when acknowledged() moved (the rewrite finished).
   bool rewrite_step(std::int64_t now_ms);
   /// Shutdown: writes and fsyncs everything logged (abandoning a rewrite); false when that failed.
@@ -125,6 +129,7 @@ class aof final : public persistence {
   std::string start_rewrite(std::int64_t now_ms);
   void abort_rewrite(std::int64_t now_ms, wasio::errc code, const char* what);
   bool finish_rewrite(std::int64_t now_ms);
+  void retire_step();
   std::string temp_name() const { return "temp-rewriteaof-" + options_.filename; }
 
   aof_options options_;
@@ -148,6 +153,8 @@ class aof final : public persistence {
   std::int64_t now_ms_ = 0;             // the latest time the loop passed in
   std::int64_t first_unsynced_ms_ = 0;  // when the oldest write not yet fsynced was made
   std::unique_ptr<rewrite_state> rewrite_;
+  std::unique_ptr<aof_file> retired_;  // the file a rewrite replaced, cut down before it is closed
+  std::uint64_t retired_size_ = 0;
   bool rewrite_scheduled_ = false;
   bool last_rewrite_ok_ = true;
   std::int64_t rewrite_not_before_ms_ = 0;

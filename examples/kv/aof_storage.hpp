@@ -34,6 +34,8 @@ class aof_file {
   virtual wasio::result<void> sync() = 0;
   /// The file's size in bytes.
   virtual wasio::result<std::uint64_t> size() = 0;
+  /// Cuts the file to `length` bytes (ftruncate).
+  virtual wasio::result<void> truncate(std::uint64_t length) = 0;
 };
 
 enum class open_mode : std::uint8_t {

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <limits>
 #include <span>
+#include <string>
 
 #include "session.hpp"
 #include "wasio/rt/accept_loop.hpp"
@@ -56,20 +57,43 @@ wasio::task<void> kv_server::serve_client(wasio::rt::tcp_stream stream) {
   session state(engine_, stats_, config_.requests);
   for (;;) {
     const std::span<char> room = state.input_space();
+    if (room.empty()) {  // past maxmemory-clients: this client is the one closed
+      log_.report("client closed for overcoming maxmemory-clients",
+                  "maxmemory-clients " + std::to_string(config_.maxmemory_clients));
+      co_return;
+    }
     auto got = co_await stream.read(std::as_writable_bytes(room));
     if (!got || *got == 0) co_return;  // reset, failure or end of stream: the stream closes with the frame
     state.input_committed(*got);
     // Group commit: replies go out once the AOF holds what their requests changed.
     if (const std::uint64_t mine = execute(state); mine != 0)
-      while (aof_->acknowledged() < mine) co_await durable_.wait();
+      while (aof_->acknowledged() < mine) {
+        const bool notified = co_await durable_.wait();
+        if (!notified) co_return;  // stopped: a drain gave up on this client
+      }
     for (;;) {
-      if (state.over_output_limit()) co_return;  // closed with its replies unsent, as Redis does
+      if (state.over_output_limit()) {
+        // Closed with its replies unsent, as Redis does; a flood of these costs one line per interval.
+        const output_buffer_limit& l = config_.normal;
+        if (state.evicted_for_client_memory()) {
+          log_.report("client closed for overcoming maxmemory-clients",
+                      "maxmemory-clients " + std::to_string(config_.maxmemory_clients));
+          co_return;
+        }
+        log_.report("client closed for overcoming its output buffer limits",
+                    "client-output-buffer-limit normal " + std::to_string(l.hard_bytes) + " " +
+                        std::to_string(l.soft_bytes) + " " + std::to_string(l.soft_seconds));
+        co_return;
+      }
       reply_buffer& out = state.output();
       if (out.empty()) {
         if (!state.has_work()) break;
         // Requests held back at the high-water mark, or a reply in steps, go on now.
         if (const std::uint64_t mine = execute(state); mine != 0)
-          while (aof_->acknowledged() < mine) co_await durable_.wait();
+          while (aof_->acknowledged() < mine) {
+            const bool notified = co_await durable_.wait();
+            if (!notified) co_return;  // stopped: a drain gave up on this client
+          }
         continue;
       }
       const std::string_view pending = out.view();
@@ -124,9 +148,12 @@ std::string kv_server::enable_persistence(const aof_options& options, aof_direct
   return aof_->start(unix_time_ms(), warnings);
 }
 
+// `const bool notified = co_await ...` rather than `if (!co_await ...)`: GCC 12 miscompiles the
+// latter with this awaiter (the frame's resume point is lost: ud2 on the first resume).
 wasio::task<void> kv_server::flush_aof() {
   for (;;) {
-    co_await flush_wanted_.wait();
+    const bool notified = co_await flush_wanted_.wait();
+    if (!notified) co_return;  // the runtime is stopping
     if (aof_->flush(unix_time_ms())) acknowledged_moved();
     if (aof_->fatal()) die_on_fsync_failure();
   }
@@ -135,7 +162,7 @@ wasio::task<void> kv_server::flush_aof() {
 wasio::task<void> kv_server::aof_timer() {
   std::int64_t last_tick = unix_time_ms();
   for (;;) {
-    if (aof_->rewrite_in_progress()) {
+    if (aof_->busy()) {
       // One bounded step a turn: clients run between steps.
       if (aof_->rewrite_step(unix_time_ms())) acknowledged_moved();
       co_await wasio::rt::yield();

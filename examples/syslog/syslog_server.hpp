@@ -42,15 +42,26 @@
 
 namespace syslog {
 
+/// Limits on what clients can make the receiver hold (docs/syslog.md "Hostile senders"):
+/// - max_connections: past it a new connection is closed at once (counted as refused);
+/// - idle_timeout: a connection that sends nothing for that long is closed (timed_out);
+/// - frame_timeout: a frame (or line) begun must end within it, counted from its first byte and not
+///   renewed by bytes trickling in; past it the frame counts as malformed and the connection closes
+///   (timed_out). Slow senders and octet counts that promise more than arrives end there.
 struct server_options {
   std::optional<std::uint64_t> max_messages;
   std::optional<std::chrono::milliseconds> idle_exit;
   std::size_t max_message_length = frame_decoder::default_max_message_length;
+  std::size_t max_connections = 1024;
+  std::chrono::milliseconds idle_timeout{300000};
+  std::chrono::milliseconds frame_timeout{30000};
 };
 
 class syslog_server {
  public:
   static constexpr std::size_t read_size = 16u << 10;
+  /// Reads between frames of a quiet connection use a buffer this small, in the task's frame.
+  static constexpr std::size_t idle_read_size = 1024;
   static constexpr std::size_t flush_threshold = 64u << 10;
   /// How often a connection held back by the file's backpressure looks again.
   static constexpr std::chrono::milliseconds backpressure_pause{20};

@@ -134,6 +134,11 @@ class Server:
     def alive(self):
         return self.process.poll() is None
 
+    def rss_bytes(self):
+        """The server's resident memory now: its process group's (wasio-run, which holds the guest's
+        linear memory, or the natively linked program; rss_of_group)."""
+        return rss_of_group(self.process.pid)
+
     @property
     def returncode(self):
         return self.process.poll()
@@ -147,6 +152,23 @@ class Server:
         stop_process_group(self.process)
         self._reader.join(timeout=STOP_GRACE_S)
         self.process.stderr.close()
+
+
+def rss_of_group(pgid):
+    """The summed VmRSS, in bytes, of every process in process group `pgid` (a Server's session:
+    wasio-run and anything it started, or the natively linked program)."""
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        if int(fields[2]) == pgid:  # after "pid (comm)": state, ppid, pgrp
+            total += rss_bytes(int(entry)) or 0
+    return total
 
 
 def start_server(command, env=None, ready=None, listening=LISTENING, **options):
@@ -196,3 +218,16 @@ def start_redis_server(timeout_s=30, extra_args=()):
             time.sleep(0.05)
     stop_process_group(process)
     raise SystemExit(f"FAIL: redis-server did not start on port {port} within {timeout_s} s")
+
+
+def rss_bytes(pid):
+    """Resident set size of process `pid` in bytes (VmRSS in /proc/PID/status), None once it is gone.
+    For a .wasm run this is wasio-run, which holds the guest's linear memory."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except FileNotFoundError:
+        return None
+    return None

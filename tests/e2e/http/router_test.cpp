@@ -56,7 +56,7 @@ TEST(Router, StatsAreJsonCounters) {
             "{\"connections\":{\"open\":3,\"total\":7,\"peak\":5},\"refusals\":{\"peak\":2,\"silent\":1},"
             "\"requests\":11,\"idle_closed\":0,\"errors\":{"
             "\"bad_request\":0,\"not_found\":0,\"method_not_allowed\":0,\"request_timeout\":0,"
-            "\"body_too_large\":0,\"head_too_large\":1,\"over_capacity\":2,\"io\":0},"
+            "\"body_too_large\":0,\"head_too_large\":1,\"over_capacity\":2,\"io\":0,\"version_not_supported\":0},"
             "\"static\":{\"hits\":4,\"not_modified\":0,\"partial\":1,\"not_satisfiable\":0,\"redirects\":0,"
             "\"refused\":0,\"truncated\":0,\"bytes_sent\":12345}}\n");
 }

@@ -56,6 +56,11 @@ class fake_file final : public aof_file {
     return {};
   }
   wasio::result<std::uint64_t> size() override { return data_->bytes.size(); }
+  wasio::result<void> truncate(std::uint64_t length) override {
+    data_->bytes.resize(std::min<std::size_t>(length, data_->bytes.size()));
+    data_->synced = std::min(data_->synced, data_->bytes.size());
+    return {};
+  }
 
  private:
   fake_disk& disk_;
