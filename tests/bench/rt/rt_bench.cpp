@@ -3,6 +3,8 @@
 //           free-list frame allocator installed through the frame allocator hook
 //   idle    bytes of runtime bookkeeping per idle echo connection (registration, task and timer
 //           entries; frames excluded), and the echo handler's frame size
+//   channel ns per message through rt::channel between two tasks, beside a deque-and-handle baseline
+//           (the same code runs as wasm: channel_bench_guest.wasm)
 // usage: wasio_bench_rt [--quick]
 
 #include <chrono>
@@ -14,6 +16,7 @@
 #include <optional>
 #include <vector>
 
+#include "channel_bench.hpp"
 #include "echo_server.hpp"
 #include "wasio/net/tcp_listener.hpp"
 #include "wasio/rt/frame_allocator.hpp"
@@ -202,6 +205,20 @@ int main(int argc, char** argv) {
   }
   std::printf("spawn+complete trivial task: %.1f ns (operator new frames), %.1f ns (free-list frames), ratio %.2f\n",
               with_new, with_pool, with_new / with_pool);
+
+  double channel = 1e30, plain = 1e30;
+  std::uint64_t channel_sum = 0, plain_sum = 0;
+  const std::size_t messages = quick ? 100'000 : 2'000'000;
+  for (int round = 0; round < 3; ++round) {
+    channel = std::min(channel, channel_bench::channel_ns(messages, channel_sum));
+    plain = std::min(plain, channel_bench::plain_ns(messages, plain_sum));
+  }
+  if (channel_sum != plain_sum) {
+    std::fprintf(stderr, "wasio_bench_rt: channel and baseline sums differ\n");
+    return 1;
+  }
+  std::printf("channel send+receive: %.1f ns per message (rt::channel), %.1f ns (deque + coroutine handle), ratio %.2f\n",
+              channel, plain, channel / plain);
 
   const idle_figures idle = idle_connections(connections);
   std::printf("idle echo connection (%zu connections): runtime bookkeeping %.1f B, echo handler frame %zu B "

@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "wasio/rt/frame_allocator.hpp"
+#include "wasio/rt/broadcast.hpp"
+#include "wasio/rt/channel.hpp"
 #include "wasio/rt/runtime.hpp"
 #include "wasio/rt/task.hpp"
 #include "wasio/rt/task_group.hpp"
@@ -108,6 +110,35 @@ void counting_deallocate(void*, void* frame, std::size_t size) {
 
 }  // namespace
 
+task<void> send_numbers(rt::channel<int>& ch, int n) {
+  for (int i = 0; i < n; ++i) (void)co_await ch.send(i);
+  ch.close();
+}
+task<result<long>> channel_sum(rt::channel<int>& ch) {
+  long sum = 0;
+  for (;;) {
+    auto v = co_await ch.receive();
+    if (!v) co_return v.error() == errc::pipe ? result<long>(sum) : result<long>(fail(v.error()));
+    sum += *v;
+  }
+}
+task<result<int>> joined_and_lagged() {
+  rt::runtime& r = rt::runtime::current();
+  auto handle = r.spawn([]() -> task<int> {
+    (void)co_await rt::sleep_for(1ms);
+    co_return 5;
+  }());
+  rt::broadcast<int> room(2);
+  auto inbox = room.subscribe();
+  for (int i = 0; i < 5; ++i) (void)room.send(i);
+  auto lag = co_await inbox.receive();
+  if (lag || lag.error() != errc::overflow || inbox.lagged() != 3) co_return fail(errc::inval);
+  auto oldest = co_await inbox.receive();
+  if (!oldest || *oldest != 3) co_return fail(errc::inval);
+  WASIO_CO_TRY_ASSIGN(const int five, co_await handle);
+  co_return five + *oldest;
+}
+
 int main() {
   rt::runtime r;
 
@@ -165,6 +196,16 @@ int main() {
     }
   }
   check(r.registration_count() == 0, "no registration left");
+
+  {
+    rt::channel<int> ch(8);
+    r.spawn(send_numbers(ch, 10'000));
+    auto sum = r.block_on(channel_sum(ch));
+    check(sum && *sum == 49'995'000L, "10000 messages through a channel of 8, in order and complete");
+    auto mixed = r.block_on(joined_and_lagged());
+    check(mixed && *mixed == 8, "join_handle outcome, broadcast lag and WASIO_CO_TRY_ASSIGN");
+    check_quiescent(r, "channels");
+  }
 
   rt::frame_allocator counting{nullptr, &counting_allocate, &counting_deallocate};
   auto previous = rt::set_frame_allocator(&counting);
