@@ -17,10 +17,11 @@ std::atomic<host*> installed_host{nullptr};
 
 std::unique_ptr<host> host_from_environment() {
   std::string problem;
-  auto config = detail::config_from_environment(problem);
+  int status = 2;
+  auto config = detail::config_from_environment(problem, &status);
   if (!config) {
     std::fprintf(stderr, "wasio: %s\n", problem.c_str());
-    std::exit(2);
+    std::exit(status);
   }
   auto created = host::create(std::move(*config));
   if (!created) {
@@ -30,8 +31,9 @@ std::unique_ptr<host> host_from_environment() {
   }
   for (const auto& listener : (*created)->listeners()) {
     const bool v6 = listener.address.find(':') != std::string::npos;
-    std::fprintf(stderr, "wasio-run: listening on %s%s%s:%u (fd %u)\n", v6 ? "[" : "", listener.address.c_str(),
-                 v6 ? "]" : "", static_cast<unsigned>(listener.port), static_cast<unsigned>(listener.fd));
+    std::fprintf(stderr, "wasio-run: listening on %s%s%s:%u (fd %u%s)\n", v6 ? "[" : "", listener.address.c_str(),
+                 v6 ? "]" : "", static_cast<unsigned>(listener.port), static_cast<unsigned>(listener.fd),
+                 listener.tls ? ", tls" : "");
   }
   return std::move(created.value());
 }

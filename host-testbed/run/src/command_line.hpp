@@ -11,7 +11,9 @@
 namespace wasio::run {
 
 struct command_line {
-  std::vector<testbed::listen_spec> listeners;  // fd 3, 4, ... in this order
+  std::vector<testbed::listen_spec> listeners;  // fd 3, 4, ... in this order (--tcplisten and --tlslisten)
+  std::string tls_cert;                         // --tls-cert PEM (chain allowed), with --tlslisten
+  std::string tls_key;                          // --tls-key PEM, unencrypted
   std::vector<std::string> env;                 // "NAME=VALUE", the guest's whole environment
   testbed::profile semantics = testbed::profile::strict;
   bool trace = false;

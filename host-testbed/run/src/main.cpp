@@ -65,6 +65,15 @@ int main(int argc, char** argv) {
   // replacing the guest's exit status. Without --waker SIGUSR1 keeps its default action.
   if (cl.waker) run::host_wake_channel::ignore_sigusr1();
 
+  // A certificate or key that cannot be used is refused first, before any compiling.
+  std::shared_ptr<const testbed::tls_context> tls;
+  if (!cl.tls_cert.empty()) {
+    std::string problem;
+    auto context = testbed::tls_context::load(cl.tls_cert, cl.tls_key, problem);
+    if (!context) return complain(problem, exit_cannot_run);
+    tls = std::move(*context);
+  }
+
   std::vector<std::byte> bytes;
   if (!read_module(cl.module, bytes)) return complain("cannot read " + cl.module, exit_cannot_run);
   auto info = testbed::wasm2c::read_module_info(bytes);
@@ -92,6 +101,10 @@ int main(int argc, char** argv) {
   config.args.insert(config.args.end(), cl.args.begin(), cl.args.end());
   config.env = cl.env;
   config.listeners = cl.listeners;
+  if (tls) {
+    config.tls = std::move(tls);
+    config.tls_log = stderr;
+  }
   if (cl.waker) config.env.push_back("WASIO_WAKER_FD=" + std::to_string(run::waker_guest_fd(cl.listeners.size())));
   if (cl.trace) config.trace = stderr;
   auto created = testbed::host::create(std::move(config));
@@ -101,8 +114,8 @@ int main(int argc, char** argv) {
   }
   std::unique_ptr<testbed::host> host = std::move(*created);
   for (const testbed::bound_listener& l : host->listeners())
-    std::fprintf(stderr, "wasio-run: listening on %s:%u (fd %u)\n", printable_address(l.address).c_str(),
-                 static_cast<unsigned>(l.port), static_cast<unsigned>(l.fd));
+    std::fprintf(stderr, "wasio-run: listening on %s:%u (fd %u%s)\n", printable_address(l.address).c_str(),
+                 static_cast<unsigned>(l.port), static_cast<unsigned>(l.fd), l.tls ? ", tls" : "");
   std::unique_ptr<run::host_wake_channel> waker;
   if (cl.waker) {
     auto channel = run::host_wake_channel::create(*host);
