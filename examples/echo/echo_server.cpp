@@ -3,23 +3,12 @@
 #include "echo_server.hpp"
 
 #include <array>
-#include <cstdio>
 #include <span>
 #include <utility>
 
 #include "wasio/rt/accept_loop.hpp"
 
 namespace echo {
-namespace {
-
-using wasio::errc;
-
-void report(const char* what, errc code) {
-  const auto text = wasio::message(code);
-  std::fprintf(stderr, "echo: %s: %.*s\n", what, static_cast<int>(text.size()), text.data());
-}
-
-}  // namespace
 
 wasio::task<void> serve_connection(wasio::rt::tcp_stream stream) {
   std::array<std::byte, read_buffer_size> buffer;
@@ -32,10 +21,9 @@ wasio::task<void> serve_connection(wasio::rt::tcp_stream stream) {
   (void)stream.shutdown(wasio::net::shutdown_how::write);
 }
 
-wasio::task<void> accept_loop(wasio::rt::runtime& rt, wasio::rt::tcp_listener& listener) {
+wasio::task<void> accept_loop(wasio::rt::runtime& rt, wasio::rt::tcp_listener& listener, wasio::rt::error_log& log) {
   return wasio::rt::accept_loop(
-      listener, [&rt](wasio::rt::tcp_stream stream) { rt.spawn(serve_connection(std::move(stream))); },
-      [](errc code) { report("accept failed", code); });
+      listener, [&rt](wasio::rt::tcp_stream stream) { rt.spawn(serve_connection(std::move(stream))); }, log);
 }
 
 }  // namespace echo

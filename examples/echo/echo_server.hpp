@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <vector>
 
+#include "wasio/rt/error_log.hpp"
 #include "wasio/rt/runtime.hpp"
 #include "wasio/rt/task.hpp"
 #include "wasio/rt/tcp_listener.hpp"
@@ -25,7 +26,7 @@ inline constexpr std::size_t read_buffer_size = 4096;
 wasio::task<void> serve_connection(wasio::rt::tcp_stream stream);
 
 /// Accepts on `listener` and spawns serve_connection for each client, until stopped or the
-/// listener fails for good.
-wasio::task<void> accept_loop(wasio::rt::runtime& rt, wasio::rt::tcp_listener& listener);
+/// listener fails for good. Accept errors go to `log` (rate-limited), which must outlive the loop.
+wasio::task<void> accept_loop(wasio::rt::runtime& rt, wasio::rt::tcp_listener& listener, wasio::rt::error_log& log);
 
 }  // namespace echo

@@ -8,6 +8,7 @@
 #include "echo_server.hpp"
 
 int main() {
+  wasio::rt::error_log log("echo");  // Lifetime: before the runtime, whose accept loops report to it
   wasio::rt::runtime rt;
   auto listeners = wasio::rt::tcp_listener::preopened(rt);
   if (!listeners) {
@@ -22,7 +23,7 @@ int main() {
   }
   std::fprintf(stderr, "echo: serving %zu listener(s), first fd %u\n", listeners->size(),
                static_cast<unsigned>(listeners->front().socket().raw_fd()));
-  for (auto& listener : *listeners) rt.spawn(echo::accept_loop(rt, listener));
+  for (auto& listener : *listeners) rt.spawn(echo::accept_loop(rt, listener, log));
   if (auto done = rt.run(); !done) {
     const auto text = wasio::message(done.error());
     std::fprintf(stderr, "echo: runtime stopped: %.*s\n", static_cast<int>(text.size()), text.data());

@@ -36,8 +36,12 @@ int main(int argc, char** argv) {
     if (valued && flag == "--max-messages") options.max_messages = value;
     else if (valued && flag == "--idle-exit-ms") options.idle_exit = std::chrono::milliseconds(value);
     else if (valued && flag == "--max-message-length") options.max_message_length = static_cast<std::size_t>(value);
+    else if (valued && flag == "--max-connections") options.max_connections = static_cast<std::size_t>(value);
+    else if (valued && flag == "--idle-timeout-ms") options.idle_timeout = std::chrono::milliseconds(value);
+    else if (valued && flag == "--frame-timeout-ms") options.frame_timeout = std::chrono::milliseconds(value);
     else {
-      std::fprintf(stderr, "usage: syslog_receiver [--max-messages N] [--idle-exit-ms MS] [--max-message-length BYTES]\n");
+      std::fprintf(stderr, "usage: syslog_receiver [--max-messages N] [--idle-exit-ms MS] [--max-message-length BYTES]\n"
+                         "                       [--max-connections N] [--idle-timeout-ms MS] [--frame-timeout-ms MS]\n");
       return 2;
     }
   }

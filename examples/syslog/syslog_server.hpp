@@ -33,6 +33,8 @@
 
 #include "frame_decoder.hpp"
 #include "json_sink.hpp"
+#include "log_file_sink.hpp"
+#include "wasio/rt/error_log.hpp"
 #include "wasio/rt/runtime.hpp"
 #include "wasio/rt/task.hpp"
 #include "wasio/rt/tcp_listener.hpp"
@@ -40,16 +42,29 @@
 
 namespace syslog {
 
+/// Limits on what clients can make the receiver hold (docs/syslog.md "Hostile senders"):
+/// - max_connections: past it a new connection is closed at once (counted as refused);
+/// - idle_timeout: a connection that sends nothing for that long is closed (timed_out);
+/// - frame_timeout: a frame (or line) begun must end within it, counted from its first byte and not
+///   renewed by bytes trickling in; past it the frame counts as malformed and the connection closes
+///   (timed_out). Slow senders and octet counts that promise more than arrives end there.
 struct server_options {
   std::optional<std::uint64_t> max_messages;
   std::optional<std::chrono::milliseconds> idle_exit;
   std::size_t max_message_length = frame_decoder::default_max_message_length;
+  std::size_t max_connections = 1024;
+  std::chrono::milliseconds idle_timeout{300000};
+  std::chrono::milliseconds frame_timeout{30000};
 };
 
 class syslog_server {
  public:
   static constexpr std::size_t read_size = 16u << 10;
+  /// Reads between frames of a quiet connection use a buffer this small, in the task's frame.
+  static constexpr std::size_t idle_read_size = 1024;
   static constexpr std::size_t flush_threshold = 64u << 10;
+  /// How often a connection held back by the file's backpressure looks again.
+  static constexpr std::chrono::milliseconds backpressure_pause{20};
 
   explicit syslog_server(server_options options) : options_(options) {}
   syslog_server(const syslog_server&) = delete;
@@ -59,10 +74,19 @@ class syslog_server {
   wasio::task<void> receive(wasio::rt::runtime& rt, wasio::rt::tcp_stream stream);
   /// Stops the runtime after `idle_exit` without connections (returns at once without the option).
   wasio::task<void> idle_watch(wasio::rt::runtime& rt);
-  /// Writes what is still queued. Errors: stdout's (also any earlier one).
+  /// Writes what is still queued. Errors: stdout's (also any earlier one); with a file, the sink's
+  /// finish() (lines it could not write).
   wasio::result<void> finish();
 
+  /// Sends the JSON lines to `file` instead of stdout (see log_file_sink.hpp). Connections then
+  /// hold back their reads while file.backpressure() says so. `file` must outlive the tasks.
+  void write_to(log_file_sink& file) { file_ = &file; }
+  /// With a file: calls its on_tick every flush interval until the runtime stops.
+  wasio::task<void> file_ticker(wasio::rt::runtime& rt);
+
   const receiver_stats& stats() const { return stats_; }
+  /// The receiver's rate-limited error lines (the file sink reports through it too).
+  wasio::rt::error_log& log() { return log_; }
 
  private:
   wasio::task<void> flush_after_turn(wasio::rt::runtime& rt);
@@ -72,6 +96,7 @@ class syslog_server {
   bool limit_reached() const;
 
   server_options options_;
+  wasio::rt::error_log log_{"syslog"};  // rate-limited error lines: accept and read failures, stdout
   std::string lines_;
   receiver_stats stats_;
   json_sink sink_{lines_, stats_};
@@ -79,6 +104,7 @@ class syslog_server {
   std::optional<std::chrono::steady_clock::time_point> idle_since_;
   bool flush_scheduled_ = false;
   std::optional<wasio::errc> stdout_error_;
+  log_file_sink* file_ = nullptr;
 };
 
 }  // namespace syslog

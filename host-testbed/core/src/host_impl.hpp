@@ -21,7 +21,13 @@ namespace wasio::testbed {
 
 namespace asio = boost::asio;
 
-enum class fd_kind : std::uint8_t { stdio, listener, stream };
+/// Files and directories live in the filesystem part (filesystem.hpp): the table only points there.
+enum class fd_kind : std::uint8_t { stdio, listener, stream, file, directory };
+
+struct fs_object;  // filesystem.hpp
+struct fs_object_deleter {
+  void operator()(fs_object* object) const;  // filesystem.cpp
+};
 enum class direction : std::uint8_t { read, write };
 
 /// The cached readiness of one direction of one descriptor (the tokio/mio design): `ready` is set by
@@ -41,7 +47,8 @@ struct tls_service;
 struct open_fd {
   fd_kind kind = fd_kind::stdio;
   abi::fd number = 0;
-  /// The host descriptor: the configured stdio fd (not owned) or the socket's native handle.
+  /// The host descriptor: the configured stdio fd (not owned), the socket's native handle, or the
+  /// file's descriptor (owned by `fs`).
   int host_fd = -1;
   /// What the guest asked for with fdflags; the host socket itself is always non-blocking.
   bool guest_nonblocking = true;
@@ -51,6 +58,7 @@ struct open_fd {
   /// every socket call on it goes to the tls_* functions.
   std::shared_ptr<tls_connection> tls;
   std::shared_ptr<tls_listener_state> tls_listener;  // kind == listener opened with listen_spec::tls
+  std::unique_ptr<fs_object, fs_object_deleter> fs;   // kind == file or directory
   /// kind == stdio: an epoll registration of a dup of host_fd, made on first need.
   std::unique_ptr<asio::posix::stream_descriptor> watcher;
   /// epoll refused the stdio descriptor (a regular file, /dev/null): it never blocks.
@@ -63,7 +71,8 @@ struct open_fd {
   errc pending_error = errc::success;
 
   readiness& state(direction d) { return d == direction::read ? read : write; }
-  bool is_socket() const { return kind != fd_kind::stdio; }
+  bool is_socket() const { return kind == fd_kind::listener || kind == fd_kind::stream; }
+  bool is_fs() const { return kind == fd_kind::file || kind == fd_kind::directory; }
 };
 
 /// What one probe of a subscription found, before a profile turns it into an event.
@@ -88,6 +97,8 @@ struct host::impl {
 
   host_config config;
   std::vector<bound_listener> listeners;
+  std::vector<bound_directory> directories;
+  bool use_openat2 = false;  // decided once at create (filesystem.cpp)
 
   // Lifetime: io_ is declared first so it outlives every socket, timer and pending handler below.
   asio::io_context io_;
@@ -187,6 +198,9 @@ struct host::impl {
   tls_counters tls_stats() const;
   void tls_print_stats();
   struct tls_driver;
+
+  // filesystem.cpp
+  result<void> open_preopen(const preopen_spec& spec);
 };
 
 }  // namespace wasio::testbed

@@ -92,7 +92,7 @@ namespace {
 /// Other profiles: notsock for stdio, notconn for a listener (what Linux says).
 errc wrong_kind(profile semantics, fd_kind kind) {
   if (semantics == profile::wasmtime_legacy) return errc::badf;
-  return kind == fd_kind::stdio ? errc::notsock : errc::notconn;
+  return kind == fd_kind::listener ? errc::notconn : errc::notsock;  // stdio, files, directories
 }
 
 }  // namespace
@@ -101,7 +101,8 @@ errc host::impl::sock_accept(abi::fd listener, abi::fdflags flags, abi::fd& acce
   accepted = 0;
   open_fd* l = find(listener);
   if (l == nullptr) return errc::badf;
-  if (l->kind == fd_kind::stdio) return config.semantics == profile::wasmtime_legacy ? errc::badf : errc::notsock;
+  if (l->kind == fd_kind::stdio || l->is_fs())
+    return config.semantics == profile::wasmtime_legacy ? errc::badf : errc::notsock;
   if (l->kind != fd_kind::listener) return errc::badf;  // wasmtime: accept on a stream is badf
   const bool flags_valid = flags == 0 || flags == abi::fdflag_nonblock;
   switch (config.semantics) {
@@ -207,7 +208,8 @@ errc host::impl::sock_send(abi::fd fd, std::span<const host_ciovec> buffers, abi
 errc host::impl::sock_shutdown(abi::fd fd, abi::sdflags how) {
   open_fd* f = find(fd);
   if (f == nullptr) return errc::badf;
-  if (f->kind == fd_kind::stdio || (f->kind == fd_kind::listener && config.semantics == profile::wasmtime_legacy))
+  if (f->kind == fd_kind::stdio || f->is_fs() ||
+      (f->kind == fd_kind::listener && config.semantics == profile::wasmtime_legacy))
     return wrong_kind(config.semantics, f->kind);
   if (config.semantics == profile::uvwasi) {
     if (how != abi::shut_wr) return errc::notsup;

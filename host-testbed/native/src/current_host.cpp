@@ -29,6 +29,10 @@ std::unique_ptr<host> host_from_environment() {
     std::fprintf(stderr, "wasio: cannot start the host: %.*s\n", static_cast<int>(reason.size()), reason.data());
     std::exit(2);
   }
+  for (const auto& d : (*created)->directories()) {
+    std::fprintf(stderr, "wasio-run: directory %s as %s%s (fd %u)\n", d.host_path.c_str(), d.guest_path.c_str(),
+                 d.read_only ? ", read-only" : "", static_cast<unsigned>(d.fd));
+  }
   for (const auto& listener : (*created)->listeners()) {
     const bool v6 = listener.address.find(':') != std::string::npos;
     std::fprintf(stderr, "wasio-run: listening on %s%s%s:%u (fd %u%s)\n", v6 ? "[" : "", listener.address.c_str(),

@@ -76,6 +76,15 @@ std::optional<command_line> parse_command_line(const std::vector<std::string>& a
         return std::nullopt;
       }
       if (!add_listener(value.substr(tcplisten.size()))) return std::nullopt;
+    } else if (matches(word, "--dir") || matches(word, "--dir-ro")) {
+      const bool read_only = matches(word, "--dir-ro");
+      if (!value_of(word, read_only ? "--dir-ro" : "--dir", value)) return std::nullopt;
+      auto spec = testbed::parse_dir_spec(value, read_only);
+      if (!spec) {
+        error = "bad " + std::string(read_only ? "--dir-ro" : "--dir") + " '" + value + "' (want HOST_DIR[::GUEST_DIR])";
+        return std::nullopt;
+      }
+      cl.preopens.push_back(std::move(*spec));
     } else if (matches(word, "--env")) {
       if (!value_of(word, "--env", value)) return std::nullopt;
       if (value.find('=') == std::string::npos || value.front() == '=') {
@@ -136,7 +145,15 @@ Runs a WASI preview1 command module: translates it with wasm2c, compiles it with
 compiler into a cache keyed by the module's content, and runs its _start export.
 
 options:
-  --tcplisten ADDR:PORT     pre-open a listening TCP socket (fd 3, 4, ... in order; port 0 picks one)
+  --dir HOST_DIR[::GUEST_DIR]
+                            pre-open a host directory as GUEST_DIR (default: HOST_DIR), repeatable;
+                            directories get fd 3, 4, ... in flag order, before every listener; the
+                            guest cannot reach anything outside it (docs/filesystem.md)
+  --dir-ro HOST_DIR[::GUEST_DIR]
+                            the same, read-only: no right that changes the filesystem, and every
+                            file under it is opened read-only by the host
+  --tcplisten ADDR:PORT     pre-open a listening TCP socket (fds after the directories, in order;
+                            port 0 picks one)
   -S tcplisten=ADDR:PORT    the same, wasmtime's spelling
   --tlslisten ADDR:PORT     pre-open a TLS listener (numbered with the --tcplisten ones, in order):
                             the host runs the TLS handshake (TLS 1.2/1.3, ALPN http/1.1, session

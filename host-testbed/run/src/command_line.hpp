@@ -11,7 +11,9 @@
 namespace wasio::run {
 
 struct command_line {
-  std::vector<testbed::listen_spec> listeners;  // fd 3, 4, ... in this order (--tcplisten and --tlslisten)
+  /// --dir / --dir-ro in flag order: fd 3, 4, ..., before every listener.
+  std::vector<testbed::preopen_spec> preopens;
+  std::vector<testbed::listen_spec> listeners;  // after the directories, in this order (--tcplisten and --tlslisten)
   std::string tls_cert;                         // --tls-cert PEM (chain allowed), with --tlslisten
   std::string tls_key;                          // --tls-key PEM, unencrypted
   std::vector<std::string> env;                 // "NAME=VALUE", the guest's whole environment

@@ -1,6 +1,10 @@
 // wasio-run: runs a WASI preview1 command module through wasm2c on the wasio host testbed.
-#include <csignal>
+#include <fcntl.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -65,6 +69,13 @@ int main(int argc, char** argv) {
   // replacing the guest's exit status. Without --waker SIGUSR1 keeps its default action.
   if (cl.waker) run::host_wake_channel::ignore_sigusr1();
 
+  for (const testbed::preopen_spec& d : cl.preopens) {
+    // Checked before the module is compiled, and named, so a typo in --dir fails fast and clearly.
+    const int probe = ::open(d.host_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (probe < 0) return complain("cannot pre-open directory " + d.host_path + ": " + std::strerror(errno), exit_cannot_run);
+    ::close(probe);
+  }
+
   // A certificate or key that cannot be used is refused first, before any compiling.
   std::shared_ptr<const testbed::tls_context> tls;
   if (!cl.tls_cert.empty()) {
@@ -100,19 +111,25 @@ int main(int argc, char** argv) {
   config.args.push_back(cl.module);
   config.args.insert(config.args.end(), cl.args.begin(), cl.args.end());
   config.env = cl.env;
+  config.preopens = cl.preopens;
   config.listeners = cl.listeners;
   if (tls) {
     config.tls = std::move(tls);
     config.tls_log = stderr;
   }
-  if (cl.waker) config.env.push_back("WASIO_WAKER_FD=" + std::to_string(run::waker_guest_fd(cl.listeners.size())));
+  const std::size_t preopened = cl.preopens.size() + cl.listeners.size();
+  if (cl.waker) config.env.push_back("WASIO_WAKER_FD=" + std::to_string(run::waker_guest_fd(preopened)));
   if (cl.trace) config.trace = stderr;
   auto created = testbed::host::create(std::move(config));
   if (!created) {
     errc e = created.error();
-    return complain(std::string("cannot open the listeners: ") + std::string(message(e)), exit_cannot_run);
+    return complain(std::string("cannot open the pre-opened directories and listeners: ") + std::string(message(e)),
+                    exit_cannot_run);
   }
   std::unique_ptr<testbed::host> host = std::move(*created);
+  for (const testbed::bound_directory& d : host->directories())
+    std::fprintf(stderr, "wasio-run: directory %s as %s%s (fd %u)\n", d.host_path.c_str(), d.guest_path.c_str(),
+                 d.read_only ? ", read-only" : "", static_cast<unsigned>(d.fd));
   for (const testbed::bound_listener& l : host->listeners())
     std::fprintf(stderr, "wasio-run: listening on %s:%u (fd %u%s)\n", printable_address(l.address).c_str(),
                  static_cast<unsigned>(l.port), static_cast<unsigned>(l.fd), l.tls ? ", tls" : "");
@@ -121,7 +138,7 @@ int main(int argc, char** argv) {
     auto channel = run::host_wake_channel::create(*host);
     if (!channel) return complain(std::string("cannot open the wake channel: ") + std::string(message(channel.error())), exit_cannot_run);
     waker = std::move(*channel);
-    if (waker->guest_fd() != run::waker_guest_fd(cl.listeners.size()))
+    if (waker->guest_fd() != run::waker_guest_fd(preopened))
       return complain("the wake channel did not get the fd announced in WASIO_WAKER_FD (host bug)", exit_cannot_run);
     run::host_wake_channel::wake_on_sigusr1(waker.get());
     std::fprintf(stderr, "wasio-run: waker on fd %u (SIGUSR1 to pid %ld wakes the guest)\n",

@@ -9,16 +9,20 @@
 /// - canceled, badf: the loop was stopped or the listener closed; end quietly.
 /// - anything else: report it and end the loop.
 ///
+/// Errors are reported through a callback, or (the usual choice) to an rt::error_log as "accept failed",
+/// which rate-limits them: out of descriptors, the loop meets the error every `backoff`, and the log
+/// prints about one line per interval with the count instead of a line per attempt.
+///
 /// Example (compiled in examples/echo/echo_server.cpp):
 ///   rt.spawn(wasio::rt::accept_loop(listener,
-///       [&rt](wasio::rt::tcp_stream s) { rt.spawn(serve(std::move(s))); },
-///       [](wasio::errc code) { report("accept failed", code); }));
-/// Notes: the callbacks are moved into the loop's frame; what they refer to must outlive it.
+///       [&rt](wasio::rt::tcp_stream s) { rt.spawn(serve(std::move(s))); }, log));
+/// Notes: the callbacks are moved into the loop's frame; what they refer to (and the log) must outlive it.
 
 #include <chrono>
 #include <utility>
 
 #include "wasio/errc.hpp"
+#include "wasio/rt/error_log.hpp"
 #include "wasio/rt/task.hpp"
 #include "wasio/rt/tcp_listener.hpp"
 #include "wasio/rt/tcp_stream.hpp"
@@ -64,6 +68,14 @@ task<void> accept_loop(tcp_listener& listener, OnAccept on_accept, OnError on_er
         co_return;
     }
   }
+}
+
+/// accept_loop reporting each error to `log` as "accept failed" (rate-limited there).
+template <class OnAccept>
+task<void> accept_loop(tcp_listener& listener, OnAccept on_accept, error_log& log,
+                       std::chrono::milliseconds backoff = std::chrono::milliseconds(10)) {
+  return accept_loop(listener, std::move(on_accept), [&log](errc code) { log.report("accept failed", code); },
+                     backoff);
 }
 
 }  // namespace wasio::rt
