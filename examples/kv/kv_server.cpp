@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <limits>
 #include <span>
+#include <string>
 
 #include "session.hpp"
 #include "wasio/rt/accept_loop.hpp"
@@ -62,6 +63,11 @@ wasio::task<void> kv_server::serve_client(wasio::rt::tcp_stream stream, wasio::r
     // Every command read so far is answered (below) before a shutdown closes the connection here.
     if (shutdown.stop_requested()) co_return;
     const std::span<char> room = state.input_space();
+    if (room.empty()) {  // past maxmemory-clients: this client is the one closed
+      log_.report("client closed for overcoming maxmemory-clients",
+                  "maxmemory-clients " + std::to_string(config_.maxmemory_clients));
+      co_return;
+    }
     auto got = shutdown.stop_possible()
                    ? co_await wasio::rt::with_stop(shutdown, stream.read(std::as_writable_bytes(room)))
                    : co_await stream.read(std::as_writable_bytes(room));
@@ -74,7 +80,19 @@ wasio::task<void> kv_server::serve_client(wasio::rt::tcp_stream stream, wasio::r
         if (!notified) co_return;  // stopped: a drain gave up on this client
       }
     for (;;) {
-      if (state.over_output_limit()) co_return;  // closed with its replies unsent, as Redis does
+      if (state.over_output_limit()) {
+        // Closed with its replies unsent, as Redis does; a flood of these costs one line per interval.
+        const output_buffer_limit& l = config_.normal;
+        if (state.evicted_for_client_memory()) {
+          log_.report("client closed for overcoming maxmemory-clients",
+                      "maxmemory-clients " + std::to_string(config_.maxmemory_clients));
+          co_return;
+        }
+        log_.report("client closed for overcoming its output buffer limits",
+                    "client-output-buffer-limit normal " + std::to_string(l.hard_bytes) + " " +
+                        std::to_string(l.soft_bytes) + " " + std::to_string(l.soft_seconds));
+        co_return;
+      }
       reply_buffer& out = state.output();
       if (out.empty()) {
         if (!state.has_work()) break;

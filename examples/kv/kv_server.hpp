@@ -90,7 +90,7 @@ class kv_server {
   /// Acknowledged() moved: wake the clients waiting for it.
   void acknowledged_moved();
 
-  wasio::rt::error_log log_{"kv"};  // rate-limited error lines (accept failures)
+  wasio::rt::error_log log_{"kv"};  // rate-limited error lines (accept failures, output-limit closes)
   server_config config_;
   kv_store store_;
   server_stats stats_;

@@ -35,6 +35,7 @@ bool parse_size(const char* text, std::size_t& out) {
 int usage() {
   std::fprintf(stderr, "usage: kv [--max-bulk BYTES] [--max-args N] [--max-request BYTES] [--maxmemory BYTES]\n"
                        "          [--maxmemory-policy noeviction|allkeys-lru|allkeys-random] [--maxmemory-samples N]\n"
+                       "          [--maxmemory-clients BYTES]\n"
                        "          [--client-output-buffer-limit \"normal HARD SOFT SECONDS\"]\n"
                        "          [--appendonly yes|no] [--appendfsync always|everysec|no] [--dir PATH]\n"
                        "          [--appendfilename NAME] [--auto-aof-rewrite-percentage N]\n"
