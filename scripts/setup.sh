@@ -8,6 +8,7 @@ packages=(
   wabt libboost1.81-dev cmake ninja-build g++ libgtest-dev python3 curl socat netcat-openbsd
   node-llhttp wrk apache2-utils nghttp2-client redis-tools redis-server gnuplot-nox bsdutils
   pkgconf
+  nginx wget iproute2 rsyslog
 )
 
 # One dpkg-query for all: it prints a line per installed package and is silent about unknown ones.

@@ -378,6 +378,8 @@ static_reply refusal_for(wasio::errc code, static_counters& counters) {
     case wasio::errc::loop:
     case wasio::errc::nametoolong:
       return error_reply(status::not_found, "Not Found\n", counters);
+    case wasio::errc::ilseq:  // a name that is not UTF-8 (decoded bytes like %c0%ae) cannot name a file here
+      return error_reply(status::bad_request, "Bad Request\n", counters);
     case wasio::errc::acces:
     case wasio::errc::perm:
     case wasio::errc::notcapable:
@@ -482,7 +484,8 @@ static_reply static_files::serve_file(const static_request& request, const std::
   r.headers += "\r\nAccept-Ranges: bytes";
   std::uint64_t first = 0;
   std::uint64_t length = info.size;
-  if (request.verb == method::get && !request.range.empty()) {
+  // HEAD gets the head GET would get (RFC 9110 9.3.2), Range included, as nginx does.
+  if (!request.range.empty()) {
     bool use_range = true;
     if (!request.if_range.empty()) {
       const std::string_view validator = trim(request.if_range);

@@ -21,17 +21,16 @@
 /// - If-None-Match (a list, W/ tags compared weakly, or *) that matches: 304. Else
 ///   If-Modified-Since with a valid HTTP-date not before the mtime: 304. 304s carry ETag and
 ///   Last-Modified and no Content-Length.
-/// - GET with a single `Range: bytes=` range: 206 with Content-Range; a range that starts past the
+/// - A single `Range: bytes=` range: 206 with Content-Range (HEAD too: its head is GET's); a range that starts past the
 ///   end (or a zero suffix): 416 with `Content-Range: bytes */SIZE`. Several ranges, or a syntax
 ///   error, are ignored (200 with the whole file), as RFC 9110 14.2 allows. If-Range (an ETag
 ///   compared strongly, or a date compared exactly) that does not match also means the whole file.
-///   HEAD ignores Range (only GET defines it).
 /// - Bodies up to inline_limit are read at once into the response (one write with the head);
 ///   longer ones are returned as a file body that the server streams in chunks
 ///   (http_server.cpp), so memory per connection stays one chunk whatever the file's size.
 ///
-/// Errors: none escape; a file that cannot be opened or read is 404 (noent, notdir), 403 (acces,
-/// perm, notcapable) or 500 (anything else).
+/// Errors: none escape; a file that cannot be opened or read is 404 (noent, notdir, loop,
+/// nametoolong), 400 (ilseq: a name that is not UTF-8), 403 (acces, perm, notcapable) or 500.
 /// Notes: a file that changes while it is sent is handled as nginx does: the length is fixed when the
 /// file is opened, the bytes come from the open file (a file replaced by rename keeps being served
 /// whole from the old one), a file that grew is sent to its old length, and one that shrank ends the

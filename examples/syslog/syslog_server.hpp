@@ -36,21 +36,33 @@
 #include "log_file_sink.hpp"
 #include "wasio/rt/error_log.hpp"
 #include "wasio/rt/runtime.hpp"
+#include "wasio/rt/service.hpp"
 #include "wasio/rt/task.hpp"
 #include "wasio/rt/tcp_listener.hpp"
 #include "wasio/rt/tcp_stream.hpp"
 
 namespace syslog {
 
+/// Limits on what clients can make the receiver hold (docs/syslog.md "Hostile senders"):
+/// - max_connections: past it a new connection is closed at once (counted as refused);
+/// - idle_timeout: a connection that sends nothing for that long is closed (timed_out);
+/// - frame_timeout: a frame (or line) begun must end within it, counted from its first byte and not
+///   renewed by bytes trickling in; past it the frame counts as malformed and the connection closes
+///   (timed_out). Slow senders and octet counts that promise more than arrives end there.
 struct server_options {
   std::optional<std::uint64_t> max_messages;
   std::optional<std::chrono::milliseconds> idle_exit;
   std::size_t max_message_length = frame_decoder::default_max_message_length;
+  std::size_t max_connections = 1024;
+  std::chrono::milliseconds idle_timeout{300000};
+  std::chrono::milliseconds frame_timeout{30000};
 };
 
 class syslog_server {
  public:
   static constexpr std::size_t read_size = 16u << 10;
+  /// Reads between frames of a quiet connection use a buffer this small, in the task's frame.
+  static constexpr std::size_t idle_read_size = 1024;
   static constexpr std::size_t flush_threshold = 64u << 10;
   /// How often a connection held back by the file's backpressure looks again.
   static constexpr std::chrono::milliseconds backpressure_pause{20};
@@ -72,6 +84,11 @@ class syslog_server {
   void write_to(log_file_sink& file) { file_ = &file; }
   /// With a file: calls its on_tick every flush interval until the runtime stops.
   wasio::task<void> file_ticker(wasio::rt::runtime& rt);
+  /// With a file: reopens it at each reopen request (SIGHUP) until the runtime stops.
+  wasio::task<void> reopen_on_request(wasio::rt::service& svc);
+  /// Stops the runtime once shutdown is requested (SIGTERM, SIGINT): connections then deliver what
+  /// they decoded, run() returns, and the caller's finish() writes (and fsyncs) the rest.
+  wasio::task<void> stop_on_shutdown(wasio::rt::runtime& rt, wasio::rt::service& svc);
 
   const receiver_stats& stats() const { return stats_; }
   /// The receiver's rate-limited error lines (the file sink reports through it too).

@@ -135,17 +135,13 @@ class Server:
         return self.process.poll() is None
 
     def rss_bytes(self):
-        """Resident memory of the server's process group (wasio-run and the guest it runs, or the
-        natively linked program), from /proc (rss_of_group)."""
+        """The server's resident memory now: its process group's (wasio-run, which holds the guest's
+        linear memory, or the natively linked program; rss_of_group)."""
         return rss_of_group(self.process.pid)
 
     @property
     def returncode(self):
         return self.process.poll()
-
-    def rss_bytes(self):
-        """The server's resident set size now (rss_bytes of its process)."""
-        return rss_bytes(self.process.pid)
 
     def wait(self, timeout):
         """Waits for the server to exit by itself; its exit code (subprocess.TimeoutExpired if not)."""
@@ -156,18 +152,6 @@ class Server:
         stop_process_group(self.process)
         self._reader.join(timeout=STOP_GRACE_S)
         self.process.stderr.close()
-
-
-def rss_of_pid(pid):
-    """VmRSS of process `pid` in bytes, from /proc/PID/status (0 once it is gone)."""
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) * 1024
-    except (FileNotFoundError, ProcessLookupError):
-        pass
-    return 0
 
 
 def rss_of_group(pgid):
@@ -183,7 +167,7 @@ def rss_of_group(pgid):
         except (FileNotFoundError, ProcessLookupError):
             continue
         if int(fields[2]) == pgid:  # after "pid (comm)": state, ppid, pgrp
-            total += rss_of_pid(int(entry))
+            total += rss_bytes(int(entry)) or 0
     return total
 
 

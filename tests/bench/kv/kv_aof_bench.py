@@ -98,12 +98,12 @@ def bench(port, requests):
 
 
 def throughput(args, work):
-    servers = ["wasm", "native", "redis"]
+    servers = args.servers
     results = {}
     stalls = {}
     for policy in POLICIES:
         for rnd in range(args.rounds):
-            order = servers[rnd % 3:] + servers[:rnd % 3]
+            order = servers[rnd % len(servers):] + servers[:rnd % len(servers)]
             for name in order:
                 d = tempfile.mkdtemp(dir=work, prefix=f"{name}-{policy}-")
                 port, stop = start_redis(d, policy) if name == "redis" else start_kv(name, args.bin_dir, d, policy)
@@ -121,7 +121,8 @@ def throughput(args, work):
     print(f"{'appendfsync':12}{'test':8}{'kv.wasm':>10}{'kv native':>11}{'redis':>10}{'wasm/redis':>12}{'native/redis':>14}")
     for policy in POLICIES:
         for test in ("SET", "INCR"):
-            m = {n: statistics.median(results[(policy, n, test)]) for n in servers}
+            m = {n: statistics.median(results[(policy, n, test)]) if (policy, n, test) in results else float("nan")
+                 for n in ("wasm", "native", "redis")}
             print(f"{policy:12}{test:8}{m['wasm']:>10.0f}{m['native']:>11.0f}{m['redis']:>10.0f}"
                   f"{m['wasm'] / m['redis']:>12.2f}{m['native'] / m['redis']:>14.2f}")
     for (policy, name), values in sorted(stalls.items()):
@@ -139,7 +140,7 @@ def load_keys(port, keys):
 def rewrite_latency(args, work):
     print(f"\nGET latency during BGREWRITEAOF of {args.keys} keys (appendfsync everysec), one client, one GET at a time")
     print(f"{'server':12}{'GETs':>8}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'rewrite s':>11}{'longest step ms':>17}")
-    for name in ("wasm", "native", "redis"):
+    for name in args.servers:
         d = tempfile.mkdtemp(dir=work, prefix=f"rewrite-{name}-")
         port, stop = start_redis(d, "everysec") if name == "redis" else start_kv(name, args.bin_dir, d, "everysec")
         try:
@@ -181,14 +182,18 @@ def main():
     parser.add_argument("--requests", type=int, default=200000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--keys", type=int, default=1000000)
+    parser.add_argument("--servers", default="wasm,native,redis", help="a subset of wasm,native,redis")
+    parser.add_argument("--skip-rewrite", action="store_true")
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
+    args.servers = args.servers.split(",")
     if args.quick:
         args.requests, args.rounds, args.keys = 5000, 1, 20000
     with tempfile.TemporaryDirectory(dir=args.work_dir, prefix="kv-aof-bench-") as work:
         print(f"data directories under {work}")
         throughput(args, work)
-        rewrite_latency(args, work)
+        if not args.skip_rewrite:
+            rewrite_latency(args, work)
     return 0
 
 

@@ -21,7 +21,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "support"))
 from wasio_server import PROFILES, start_server, wasio_command  # noqa: E402
 
-HOLD_S = 4
+HOLD_S = 3
 MAX_LINES = 4  # the first line, and at most a few with counts (10 s interval; the hold is shorter)
 
 
