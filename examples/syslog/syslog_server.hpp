@@ -36,6 +36,7 @@
 #include "log_file_sink.hpp"
 #include "wasio/rt/error_log.hpp"
 #include "wasio/rt/runtime.hpp"
+#include "wasio/rt/service.hpp"
 #include "wasio/rt/task.hpp"
 #include "wasio/rt/tcp_listener.hpp"
 #include "wasio/rt/tcp_stream.hpp"
@@ -83,6 +84,11 @@ class syslog_server {
   void write_to(log_file_sink& file) { file_ = &file; }
   /// With a file: calls its on_tick every flush interval until the runtime stops.
   wasio::task<void> file_ticker(wasio::rt::runtime& rt);
+  /// With a file: reopens it at each reopen request (SIGHUP) until the runtime stops.
+  wasio::task<void> reopen_on_request(wasio::rt::service& svc);
+  /// Stops the runtime once shutdown is requested (SIGTERM, SIGINT): connections then deliver what
+  /// they decoded, run() returns, and the caller's finish() writes (and fsyncs) the rest.
+  wasio::task<void> stop_on_shutdown(wasio::rt::runtime& rt, wasio::rt::service& svc);
 
   const receiver_stats& stats() const { return stats_; }
   /// The receiver's rate-limited error lines (the file sink reports through it too).

@@ -100,6 +100,14 @@ std::optional<command_line> parse_command_line(const std::vector<std::string>& a
         return std::nullopt;
       }
       cl.semantics = *p;
+    } else if (matches(word, "--shutdown-timeout")) {
+      if (!value_of(word, "--shutdown-timeout", value)) return std::nullopt;
+      auto timeout = testbed::parse_shutdown_timeout(value);
+      if (!timeout) {
+        error = "bad --shutdown-timeout '" + value + "' (want SECONDS, or a number with s or ms, at most a day)";
+        return std::nullopt;
+      }
+      cl.shutdown_timeout = *timeout;
     } else if (matches(word, "--cache-dir")) {
       if (!value_of(word, "--cache-dir", value)) return std::nullopt;
       if (value.empty()) {
@@ -169,16 +177,24 @@ options:
                             writes a wake byte to it, and is ignored before the guest starts and
                             after it ends (without --waker, SIGUSR1 keeps its default action:
                             it ends wasio-run) (docs/wakeup.md)
+  --shutdown-timeout T      how long the guest may drain after SIGTERM or SIGINT before it is ended
+                            (seconds, or with s / ms: 10, 2500ms; default 10 s) (docs/shutdown.md)
   --cache-dir DIR           compiled-module cache (default $WASIO_CACHE_DIR, else
                             $XDG_CACHE_HOME/wasio, else ~/.cache/wasio)
   --compile-only            translate and compile MODULE into the cache, then exit 0
   -h, --help                this text
   -V, --version             version
 
-exit status: the guest's proc_exit code (0 when _start returns); 134 when the guest traps (one
-line "wasio-run: trap: ..." on stderr); 1 when the module cannot be run (missing imports, no
-_start, a feature wasm2c cannot translate, missing tools, a TLS certificate or key that cannot be
-used); 2 for usage errors.
+signals: the guest learns of SIGTERM and SIGINT as a shutdown request and of SIGHUP as a reopen
+request through a control stream (fd WASIO_CONTROL_FD, after the listeners and the waker) when it
+listens for them (wasio::rt::service); a guest that does not is ended at once by SIGTERM / SIGINT,
+and SIGHUP is ignored. A second SIGTERM / SIGINT, or the timeout, ends a draining guest at once.
+
+exit status: the guest's proc_exit code (0 when _start returns, so 0 after a clean drain); 134
+when the guest traps (one line "wasio-run: trap: ..." on stderr); 128 + the signal's number (143
+SIGTERM, 130 SIGINT) when a signal ended the guest before it finished; 1 when the module cannot be
+run (missing imports, no _start, a feature wasm2c cannot translate, missing tools, a TLS
+certificate or key that cannot be used); 2 for usage errors.
 environment: WASIO_WASM2C (wasm2c program), WASIO_CC, else CC, else cc (C compiler).
 )";
 }

@@ -1,10 +1,12 @@
 #pragma once
 // wasio-run's command line, parsed without side effects so tests and --help agree on it.
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "wasio/testbed/control_channel.hpp"
 #include "wasio/testbed/host.hpp"
 #include "wasio/testbed/profile.hpp"
 
@@ -21,6 +23,7 @@ struct command_line {
   bool trace = false;
   bool waker = false;  // --waker: a host wake channel (host_wake_channel.hpp)
   bool compile_only = false;
+  std::chrono::milliseconds shutdown_timeout = testbed::default_shutdown_timeout;  // --shutdown-timeout
   bool help = false;
   bool version = false;
   std::optional<std::string> cache_dir;  // --cache-dir; otherwise see default_cache_dir()
