@@ -51,10 +51,15 @@ wasio::task<void> syslog_server::receive(wasio::rt::runtime& rt, wasio::rt::tcp_
   std::optional<wasio::rt::clock::time_point> frame_deadline;
   bool busy = false;
   while (!limit_reached()) {
-    // A file that cannot take lines (full disk) stops reading: the client's sends block in TCP.
-    while (file_ != nullptr && file_->backpressure()) {
-      ++file_->stats().backpressure_waits;
-      if (!co_await wasio::rt::sleep_for(backpressure_pause)) break;
+    // A file that cannot take lines (full disk) stops reading: the client's sends block in TCP. The
+    // time held back is ours, not the sender's: it does not count against its frame's deadline.
+    if (file_ != nullptr && file_->backpressure()) {
+      const auto held_since = wasio::rt::clock::now();
+      while (file_->backpressure()) {
+        ++file_->stats().backpressure_waits;
+        if (!co_await wasio::rt::sleep_for(backpressure_pause)) break;
+      }
+      if (frame_deadline) *frame_deadline += wasio::rt::clock::now() - held_since;
     }
     const bool in_frame = decoder.in_frame();
     if (!in_frame) {
