@@ -4,7 +4,8 @@
 usage: aof_e2e.py --profile P [--wasio-run PATH] [--cycles N] [--fsync always,everysec] -- PROGRAM
 
 1. Crash cycles, per fsync policy: clients run pipelined SET/INCR load and record every acknowledged
-   reply (with its time); wasio-run (or the native program) is killed with SIGKILL at a random
+   reply (with its time), one more sends 2 MiB values (so some kills land inside an AOF write, which
+   the kernel stops at a fatal signal, and leave a command cut short); wasio-run (or the native program) is killed with SIGKILL at a random
    moment; redis-check-aof must find the file valid or cut short at the end (never corrupt inside);
    after a restart every acknowledged write must be there (`always`), or whatever is missing must
    have been acknowledged within the last second before the kill (`everysec`).
@@ -154,7 +155,7 @@ def check_aof(path, allow_truncated):
 class Load:
     """Pipelined SET/INCR from `clients` connections; records each acknowledged reply with its time."""
 
-    def __init__(self, port, tag, clients=4, batch=16):
+    def __init__(self, port, tag, clients=4, batch=16, big_clients=0):
         self.acked_sets = {}   # key -> (value, time)
         self.acked_incrs = {}  # counter -> [(value, time)]
         self.sent_incrs = {}
@@ -163,6 +164,10 @@ class Load:
         self.lock = threading.Lock()
         self.threads = [threading.Thread(target=self.run, args=(port, f"{tag}:w{w}", batch), daemon=True)
                         for w in range(clients)]
+        # Large values make the AOF's writes long enough that a kill can land inside one: the kernel
+        # stops a write to a file at a fatal signal, leaving a command cut short.
+        self.threads += [threading.Thread(target=self.run_big, args=(port, f"{tag}:big{w}"), daemon=True)
+                         for w in range(big_clients)]
         for t in self.threads:
             t.start()
 
@@ -197,6 +202,27 @@ class Load:
                         self.errors.append(f"{cmd}: {reply!r}")
         except (OSError, EOFError, ValueError):
             pass  # the server was killed
+        finally:
+            c.close()
+
+    def run_big(self, port, name):
+        try:
+            c = Client(port, timeout=30)
+        except OSError as e:
+            self.errors.append(f"{name}: connect: {e}")
+            return
+        value = os.urandom(1 << 20).hex()  # 2 MiB
+        i = 0
+        try:
+            while not self.stop:
+                i += 1
+                key = f"{name}:{i}"
+                if c.call("SET", key, value) != b"+OK":
+                    self.errors.append(f"{key}: not OK")
+                    return
+                self.acked_sets[key] = (value.encode(), time.monotonic())
+        except (OSError, EOFError, ValueError):
+            pass
         finally:
             c.close()
 
@@ -243,7 +269,7 @@ def crash_cycles(args, policy, cycles, workdir):
     previous = {}
     kv.start()
     for cycle in range(cycles):
-        load = Load(kv.port, f"{policy}:{cycle}")
+        load = Load(kv.port, f"{policy}:{cycle}", big_clients=1)
         time.sleep(rng.uniform(0.3, 1.5))
         kill_time = time.monotonic()
         kv.kill()
@@ -256,8 +282,11 @@ def crash_cycles(args, policy, cycles, workdir):
         if not valid:
             print(f"FAIL: {policy} cycle {cycle}: redis-check-aof after the kill:\n{said}", file=sys.stderr)
             ok = False
+        verdict = said.splitlines()[-1]
         if "is valid" not in said:
             truncated_seen += 1
+            m = re.search(r"size=(\d+), ok_up_to=(\d+)", said)
+            verdict = f"cut short: size={m.group(1)}, ok_up_to={m.group(2)} ({said.splitlines()[-1]})"
         kv.start()
         if "short read" in kv.lines():
             print(f"{policy} cycle {cycle}: kv loaded a truncated tail (as aof-load-truncated yes does)")
@@ -272,7 +301,7 @@ def crash_cycles(args, policy, cycles, workdir):
         previous.update({k: v for k, (v, _) in load.acked_sets.items()})
         incrs = sum(len(a) for a in load.acked_incrs.values())
         print(f"{policy} cycle {cycle}: {len(load.acked_sets)} SET and {incrs} INCR acknowledged, "
-              f"{missing} missing after the restart, redis-check-aof: {said.splitlines()[-1]}")
+              f"{missing} missing after the restart, redis-check-aof: {verdict}")
         for f in failures[:10]:
             print(f"FAIL: {policy} cycle {cycle}: {f}", file=sys.stderr)
         ok = ok and not failures
