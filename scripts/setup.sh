@@ -9,6 +9,7 @@ packages=(
   node-llhttp wrk apache2-utils nghttp2-client redis-tools redis-server gnuplot-nox bsdutils
   pkgconf
   nginx wget iproute2 rsyslog
+  rustc libstd-rust-dev-wasm32
   libssl-dev openssl
 )
 

@@ -192,10 +192,22 @@ wasio::task<void> http_server::serve(rt::tcp_stream stream, [[maybe_unused]] slo
       unfed.remove_prefix(connection.feed(unfed));
     } else {
       const bool idle = connection.phase() == connection_phase::idle;
-      if (idle) {
-        connection.release_idle_buffers();
+      if (idle && input) {
+        // A connection that just needed the big buffer (a body) likely sends the next request at
+        // once: try it without parking, and give the buffer back only if the connection goes quiet.
+        auto ready = stream.try_read(std::as_writable_bytes(std::span<char>(input.get(), read_buffer_bytes)));
+        if (ready && *ready > 0) {
+          const std::string_view received(input.get(), *ready);
+          unfed = received.substr(connection.feed(received));
+          if (connection.phase_changes() != phase_changes) {
+            phase_changes = connection.phase_changes();
+            deadline = rt::deadline_after(timeout_for(connection.phase()));
+          }
+          continue;
+        }
         input.reset();
       }
+      if (idle) connection.release_idle_buffers();
       const rt::clock::duration wait = deadline - rt::clock::now();
       if (wait <= rt::clock::duration::zero()) {
         silent_close = idle;

@@ -113,6 +113,10 @@ int main(int argc, char** argv) {
                          "WASIO_TCPLISTEN=ADDR:PORT)\n");
     return 1;
   }
+  // SIGTERM / SIGINT (wasio-run's control stream, or natively) start a drain; subscribed before the
+  // AOF is loaded, so one arriving meanwhile is a drain right after it.
+  auto svc = wasio::rt::service::open(rt);
+  if (!svc) return failed("cannot listen for shutdown requests", svc.error());
   std::fprintf(stderr, "kv: persistence: %s\n", persistence.describe().c_str());
   if (persistence.enabled) {
     // Loaded before the first accept: clients connecting meanwhile wait in the listen backlog.
@@ -134,9 +138,6 @@ int main(int argc, char** argv) {
     rt.spawn(server.flush_aof());
     rt.spawn(server.aof_timer());
   }
-  // SIGTERM / SIGINT (wasio-run's control stream, or natively) start a drain.
-  auto svc = wasio::rt::service::open(rt);
-  if (!svc) return failed("cannot listen for shutdown requests", svc.error());
   std::fprintf(stderr, "kv: serving %zu listener(s)\n", listeners->size());
   rt.spawn(server.expire_keys(rt));
   auto done = rt.block_on(server.serve(rt, **svc, *listeners));

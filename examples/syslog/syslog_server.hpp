@@ -1,6 +1,7 @@
 #pragma once
 /// syslog::syslog_server: receives syslog over TCP on the coroutine runtime and writes one JSON line
-/// per message to stdout (fd 1): an accept loop per pre-opened listener, a task per connection.
+/// per message to stdout (fd 1), or with write_to() to a log_file_sink (--output): an accept loop
+/// per pre-opened listener, a task per connection.
 ///
 /// Backpressure: JSON lines wait in one buffer. It is written to stdout completely (fd_write blocks
 /// the guest while stdout is slow; a non-blocking stdout that says would_block is waited for with a
@@ -8,7 +9,12 @@
 /// its turn. Nothing is read meanwhile, so a slow stdout stalls the clients' sends through their
 /// full socket buffers: no accepted message is dropped.
 ///
-/// Shutdown: a wasm guest gets no signals, so the receiver stops by itself when told to:
+/// With a file, lines go to the sink after each read (it batches; see log_file_sink.hpp), a
+/// connection waits before reading while the sink asks for backpressure, and file_ticker /
+/// reopen_on_request drive its periodic writes and SIGHUP reopens.
+///
+/// Shutdown: stop_on_shutdown stops the runtime on SIGTERM / SIGINT (rt::service); the receiver
+/// also stops by itself when told to:
 /// - `max_messages`: once that many frames (messages plus malformed) have been taken in;
 /// - `idle_exit`: once at least one connection was served and none has been open for that long.
 /// Then the runtime's tasks are stopped: each connection delivers the frames it already decoded

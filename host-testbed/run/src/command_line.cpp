@@ -51,6 +51,8 @@ std::optional<command_line> parse_command_line(const std::vector<std::string>& a
       cl.trace = true;
     } else if (word == "--waker") {
       cl.waker = true;
+    } else if (word == "--no-control") {
+      cl.control = false;
     } else if (word == "--compile-only") {
       cl.compile_only = true;
     } else if (matches(word, "--tcplisten")) {
@@ -177,6 +179,9 @@ options:
                             writes a wake byte to it, and is ignored before the guest starts and
                             after it ends (without --waker, SIGUSR1 keeps its default action:
                             it ends wasio-run) (docs/wakeup.md)
+  --no-control              no control stream: no WASIO_CONTROL_FD fd or variables for the guest
+                            (SIGTERM, SIGINT and SIGHUP keep their default actions); a bare
+                            preview1 environment, as the wasi-testsuite expects
   --shutdown-timeout T      how long the guest may drain after SIGTERM or SIGINT before it is ended
                             (seconds, or with s / ms: 10, 2500ms; default 10 s) (docs/shutdown.md)
   --cache-dir DIR           compiled-module cache (default $WASIO_CACHE_DIR, else

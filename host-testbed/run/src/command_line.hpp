@@ -22,6 +22,9 @@ struct command_line {
   testbed::profile semantics = testbed::profile::strict;
   bool trace = false;
   bool waker = false;  // --waker: a host wake channel (host_wake_channel.hpp)
+  /// --no-control: no control stream and no WASIO_CONTROL_FD / shutdown variables: the guest sees
+  /// exactly the fds and environment it was given (what the wasi-testsuite checks).
+  bool control = true;
   bool compile_only = false;
   std::chrono::milliseconds shutdown_timeout = testbed::default_shutdown_timeout;  // --shutdown-timeout
   bool help = false;

@@ -122,9 +122,11 @@ int main(int argc, char** argv) {
   if (cl.waker) config.env.push_back("WASIO_WAKER_FD=" + std::to_string(run::waker_guest_fd(preopened)));
   // The control stream comes after the waker (docs/shutdown.md).
   const abi::fd control_fd = run::waker_guest_fd(preopened) + (cl.waker ? 1 : 0);
-  config.env.push_back(std::string(testbed::control_fd_variable) + "=" + std::to_string(control_fd));
-  config.env.push_back(std::string(testbed::shutdown_timeout_variable) + "=" +
-                       std::to_string(cl.shutdown_timeout.count()));
+  if (cl.control) {
+    config.env.push_back(std::string(testbed::control_fd_variable) + "=" + std::to_string(control_fd));
+    config.env.push_back(std::string(testbed::shutdown_timeout_variable) + "=" +
+                         std::to_string(cl.shutdown_timeout.count()));
+  }
   if (cl.trace) config.trace = stderr;
   auto created = testbed::host::create(std::move(config));
   if (!created) {
@@ -150,17 +152,22 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "wasio-run: waker on fd %u (SIGUSR1 to pid %ld wakes the guest)\n",
                  static_cast<unsigned>(waker->guest_fd()), static_cast<long>(::getpid()));
   }
-  testbed::control_channel::options control_options;
-  control_options.shutdown_timeout = cl.shutdown_timeout;
-  auto control = testbed::control_channel::create(*host, std::move(control_options));
-  if (!control)
-    return complain(std::string("cannot open the control stream: ") + std::string(message(control.error())), exit_cannot_run);
-  if ((*control)->guest_fd() != control_fd)
-    return complain("the control stream did not get the fd announced in WASIO_CONTROL_FD (host bug)", exit_cannot_run);
+  std::unique_ptr<testbed::control_channel> control;
+  if (cl.control) {
+    testbed::control_channel::options control_options;
+    control_options.shutdown_timeout = cl.shutdown_timeout;
+    auto created_control = testbed::control_channel::create(*host, std::move(control_options));
+    if (!created_control)
+      return complain(std::string("cannot open the control stream: ") + std::string(message(created_control.error())),
+                      exit_cannot_run);
+    control = std::move(*created_control);
+    if (control->guest_fd() != control_fd)
+      return complain("the control stream did not get the fd announced in WASIO_CONTROL_FD (host bug)", exit_cannot_run);
+  }
   std::fflush(stderr);
 
   // From here SIGTERM / SIGINT / SIGHUP are requests to the guest (docs/shutdown.md).
-  (*control)->handle_signals();
+  if (control) control->handle_signals();
   // A guest writing to a closed pipe gets errc::pipe from fd_write, as on wasmtime, instead of
   // the whole process dying of SIGPIPE.
   std::signal(SIGPIPE, SIG_IGN);
@@ -169,8 +176,10 @@ int main(int argc, char** argv) {
     run::host_wake_channel::wake_on_sigusr1(nullptr);  // back to ignored, not to the default
     waker.reset();
   }
-  (*control)->release_signals();
-  control->reset();
+  if (control) {
+    control->release_signals();
+    control.reset();
+  }
   host.reset();  // closes every guest fd and listener before the process reports
   switch (outcome.how) {
     case run::run_outcome::ending::returned: return 0;
