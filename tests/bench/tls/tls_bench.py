@@ -134,7 +134,7 @@ def main():
                     stop = lambda: stop_process_group(process)  # noqa: E731
                 else:
                     program = os.path.join(args.bin_dir, "http.wasm" if name == "wasio wasm" else "http")
-                    server = start_wasio_server([program, "--max-connections=16384"], "strict", wasio_run,
+                    server = start_wasio_server([program], "strict", wasio_run,
                                                 ready=re.compile("http: serving"), tls=(cert, key), quiet=True)
                     port, stop = server.port, server.stop
                 try:
