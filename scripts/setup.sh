@@ -10,6 +10,7 @@ packages=(
   pkgconf
   nginx wget iproute2 rsyslog
   rustc libstd-rust-dev-wasm32
+  libssl-dev openssl
 )
 
 # One dpkg-query for all: it prints a line per installed package and is silent about unknown ones.
