@@ -9,6 +9,8 @@ packages=(
   node-llhttp wrk apache2-utils nghttp2-client redis-tools redis-server gnuplot-nox bsdutils
   pkgconf
   nginx wget iproute2 rsyslog
+  rustc libstd-rust-dev-wasm32
+  libssl-dev openssl
 )
 
 # One dpkg-query for all: it prints a line per installed package and is silent about unknown ones.

@@ -12,6 +12,7 @@
 #include "session.hpp"
 #include "wasio/rt/accept_loop.hpp"
 #include "wasio/rt/time.hpp"
+#include "wasio/rt/with_stop.hpp"
 #include "wasio/sys/sys.hpp"
 
 namespace kv {
@@ -46,24 +47,31 @@ kv_server::kv_server(const server_config& config) : config_(config), engine_(sto
   stats_.started_at_ms = unix_time_ms();
 }
 
-wasio::task<void> kv_server::accept_loop(wasio::rt::runtime& rt, wasio::rt::tcp_listener& listener) {
-  return wasio::rt::accept_loop(
-      listener, [this, &rt](wasio::rt::tcp_stream stream) { rt.spawn(serve_client(std::move(stream))); },
-      log_);
+wasio::task<wasio::result<void>> kv_server::serve(wasio::rt::runtime& rt, wasio::rt::service& svc,
+                                                  std::vector<wasio::rt::tcp_listener>& listeners) {
+  const wasio::rt::stop_token shutdown = svc.shutdown_token();
+  co_return co_await wasio::rt::serve_until_shutdown(
+      rt, svc, listeners,
+      [this, shutdown](wasio::rt::tcp_stream stream) { return serve_client(std::move(stream), shutdown); },
+      [this](errc code) { log_.report("accept failed", code); });
 }
 
-wasio::task<void> kv_server::serve_client(wasio::rt::tcp_stream stream) {
+wasio::task<void> kv_server::serve_client(wasio::rt::tcp_stream stream, wasio::rt::stop_token shutdown) {
   client_count counted(stats_);
   session state(engine_, stats_, config_.requests);
   for (;;) {
+    // Every command read so far is answered (below) before a shutdown closes the connection here.
+    if (shutdown.stop_requested()) co_return;
     const std::span<char> room = state.input_space();
     if (room.empty()) {  // past maxmemory-clients: this client is the one closed
       log_.report("client closed for overcoming maxmemory-clients",
                   "maxmemory-clients " + std::to_string(config_.maxmemory_clients));
       co_return;
     }
-    auto got = co_await stream.read(std::as_writable_bytes(room));
-    if (!got || *got == 0) co_return;  // reset, failure or end of stream: the stream closes with the frame
+    auto got = shutdown.stop_possible()
+                   ? co_await wasio::rt::with_stop(shutdown, stream.read(std::as_writable_bytes(room)))
+                   : co_await stream.read(std::as_writable_bytes(room));
+    if (!got || *got == 0) co_return;  // shutdown, reset, failure or end of stream: closes with the frame
     state.input_committed(*got);
     // Group commit: replies go out once the AOF holds what their requests changed.
     if (const std::uint64_t mine = execute(state); mine != 0)

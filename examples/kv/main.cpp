@@ -113,6 +113,10 @@ int main(int argc, char** argv) {
                          "WASIO_TCPLISTEN=ADDR:PORT)\n");
     return 1;
   }
+  // SIGTERM / SIGINT (wasio-run's control stream, or natively) start a drain; subscribed before the
+  // AOF is loaded, so one arriving meanwhile is a drain right after it.
+  auto svc = wasio::rt::service::open(rt);
+  if (!svc) return failed("cannot listen for shutdown requests", svc.error());
   std::fprintf(stderr, "kv: persistence: %s\n", persistence.describe().c_str());
   if (persistence.enabled) {
     // Loaded before the first accept: clients connecting meanwhile wait in the listen backlog.
@@ -135,8 +139,17 @@ int main(int argc, char** argv) {
     rt.spawn(server.aof_timer());
   }
   std::fprintf(stderr, "kv: serving %zu listener(s)\n", listeners->size());
-  for (auto& listener : *listeners) rt.spawn(server.accept_loop(rt, listener));
   rt.spawn(server.expire_keys(rt));
-  auto done = rt.run();
-  return failed("runtime stopped", done ? wasio::errc::success : done.error());
+  auto done = rt.block_on(server.serve(rt, **svc, *listeners));
+  // Redis's prepareForShutdown: whatever is logged is written and fsynced before the exit.
+  const bool persisted = server.finish_persistence();
+  if (!done) {
+    if (done.error() != wasio::errc::timedout) return failed("runtime stopped", done.error());
+    std::fprintf(stderr, "kv: drain timed out: clients still busy were closed%s\n",
+                 persisted ? "; the AOF is written and fsynced" : "");
+    return 1;
+  }
+  if (!persisted) return 1;
+  std::fprintf(stderr, "kv: shut down cleanly%s\n", persistence.enabled ? ", the AOF written and fsynced" : "");
+  return 0;
 }

@@ -75,6 +75,10 @@ int main(int argc, char** argv) {
     server.write_to(*file);
   }
   wasio::rt::runtime rt;
+  // SIGTERM / SIGINT stop the receiver (the summary and the file's last lines follow); SIGHUP reopens
+  // the --output file. Lifetime: destroyed before the runtime.
+  auto svc = wasio::rt::service::open(rt);
+  if (!svc) return failed("cannot listen for shutdown and reopen requests", svc.error());
   auto listeners = wasio::rt::tcp_listener::preopened(rt);
   if (!listeners) return failed("cannot look for pre-opened listeners", listeners.error());
   if (listeners->empty()) {
@@ -86,6 +90,8 @@ int main(int argc, char** argv) {
   for (auto& listener : *listeners) rt.spawn(server.accept_loop(rt, listener));
   rt.spawn(server.idle_watch(rt));
   rt.spawn(server.file_ticker(rt));
+  rt.spawn(server.reopen_on_request(**svc));
+  rt.spawn(server.stop_on_shutdown(rt, **svc));
   auto done = rt.run();
   auto flushed = server.finish();
   const std::string summary = syslog::format_summary(server.stats());

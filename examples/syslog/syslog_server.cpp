@@ -175,6 +175,24 @@ wasio::result<void> syslog_server::finish() {
   return flush_stdout();
 }
 
+wasio::task<void> syslog_server::reopen_on_request(wasio::rt::service& svc) {
+  if (file_ == nullptr) co_return;
+  for (;;) {
+    // The awaits' results go into variables: GCC 12 mishandles a co_await's temporaries inside a condition.
+    wasio::result<void> requested = co_await svc.next_reopen();
+    if (!requested) co_return;  // the runtime is stopping
+    file_->reopen(std::chrono::steady_clock::now());
+    log_.report("output reopened (SIGHUP)", file_->options().path);
+  }
+}
+
+wasio::task<void> syslog_server::stop_on_shutdown(wasio::rt::runtime& rt, wasio::rt::service& svc) {
+  wasio::result<void> requested = co_await svc.wait_shutdown();
+  if (!requested) co_return;  // the runtime stopped first (--idle-exit-ms, --max-messages)
+  log_.report("shutdown requested", "finishing the frames already received");
+  rt.request_stop();
+}
+
 wasio::task<void> syslog_server::file_ticker(wasio::rt::runtime&) {
   if (file_ == nullptr) co_return;
   const auto period = std::chrono::duration_cast<wasio::rt::clock::duration>(file_->options().flush_interval);

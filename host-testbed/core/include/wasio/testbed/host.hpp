@@ -26,6 +26,7 @@
 #include "wasio/sys/abi.hpp"
 #include "wasio/sys/fs_abi.hpp"
 #include "wasio/testbed/profile.hpp"
+#include "wasio/testbed/tls.hpp"
 
 namespace wasio::testbed {
 
@@ -33,6 +34,8 @@ namespace wasio::testbed {
 struct listen_spec {
   std::string address;
   std::uint16_t port = 0;
+  /// A TLS listener (--tlslisten): the host runs the handshake, the guest reads and writes plaintext.
+  bool tls = false;
 };
 /// Parses a --tcplisten argument. Errors: inval (malformed address or port).
 result<listen_spec> parse_listen_spec(std::string_view text);
@@ -65,6 +68,12 @@ struct host_config {
   std::vector<preopen_spec> preopens;
   std::vector<listen_spec> listeners;  // pre-opened after the directories, in this order
   path_resolver resolver = path_resolver::automatic;
+  /// Certificate and key of every listener with listen_spec::tls (required when there is one).
+  std::shared_ptr<const tls_context> tls;
+  tls_limits tls_bounds;
+  /// Where the TLS stats line goes (`wasio-tls: ...`, at most every tls_bounds.stats_interval while
+  /// counters change, and once when the host ends); nullptr: nowhere.
+  std::FILE* tls_log = nullptr;
   /// Log every host call with its arguments and errno here (nullptr: no trace).
   std::FILE* trace = nullptr;
   /// Host descriptors behind guest fds 0, 1, 2 (tests point them at pipes or files).
@@ -99,6 +108,7 @@ struct bound_listener {
   abi::fd fd;
   std::string address;  // numeric, as bound
   std::uint16_t port;   // the real port, also when 0 was asked
+  bool tls = false;
 };
 
 struct bound_directory {
@@ -114,7 +124,8 @@ std::span<const std::string_view> preview1_function_names();
 
 class host {
  public:
-  /// Binds and listens on every configured listener. Errors: addrinuse, addrnotavail, inval, acces.
+  /// Binds and listens on every configured listener. Errors: addrinuse, addrnotavail, inval (also a
+  /// TLS listener without host_config::tls), acces.
   static result<std::unique_ptr<host>> create(host_config config);
   ~host();
   host(const host&) = delete;
@@ -130,6 +141,8 @@ class host {
   const std::vector<std::string>& env() const;
   /// Number of guest fds open now, stdio included (tests check nothing leaks).
   std::size_t open_fd_count() const;
+  /// What the TLS listeners saw so far (all zero without TLS listeners).
+  tls_counters tls_stats() const;
   /// host_config::max_poll_subscriptions, for front-ends that must refuse before they allocate.
   std::size_t max_poll_subscriptions() const;
   /// Hands the guest a connected stream socket the embedder made (e.g. one end of socketpair(2)
@@ -162,6 +175,11 @@ class host {
   ///   any fd is ready every fd subscription gets an event; read nbytes = max(bytes waiting, 1);
   ///   write nbytes = 0; POLLNVAL -> error badf, POLLERR -> error io, POLLHUP -> HANGUP (for a stream
   ///   with bytes waiting these show once the bytes are read: FIONREAD alone confirms it then).
+  /// Files and directories: a regular file is always ready, both ways (POSIX and wasmtime), read
+  ///   nbytes = bytes from the offset to the end (legacy: at least 1), write nbytes 0; a directory
+  ///   gets an event with error badf (wasmtime-legacy: the whole call fails with badf). uvwasi
+  ///   answers a regular file with a whole-call perm; the uvwasi profile does not copy that (a
+  ///   guest polling a file would fail only there; docs/filesystem.md).
   errc poll_oneoff(std::span<const abi::subscription> in, std::span<abi::event> out, std::uint32_t& nevents);
   /// Errors: again (nothing pending, non-blocking listener), badf (not open, or a stream; in
   /// wasmtime-legacy anything but a listener, stdio included), notsock (stdio), mfile (open_fd_count() reached max_open_fds: the connection stays pending; also a host
