@@ -13,14 +13,12 @@ int main() {
   // SIGTERM / SIGINT (through wasio-run's control stream, or natively) start a drain.
   auto svc = wasio::rt::service::open(rt);
   if (!svc) {
-    const auto text = wasio::message(svc.error());
-    std::fprintf(stderr, "echo: cannot listen for shutdown requests: %.*s\n", static_cast<int>(text.size()), text.data());
+    wasio::report("echo: cannot listen for shutdown requests", svc.error());
     return 1;
   }
   auto listeners = wasio::rt::tcp_listener::preopened(rt);
   if (!listeners) {
-    const auto text = wasio::message(listeners.error());
-    std::fprintf(stderr, "echo: cannot look for pre-opened sockets: %.*s\n", static_cast<int>(text.size()), text.data());
+    wasio::report("echo: cannot look for pre-opened sockets", listeners.error());
     return 1;
   }
   if (listeners->empty()) {
@@ -32,9 +30,7 @@ int main() {
                static_cast<unsigned>(listeners->front().socket().raw_fd()));
   auto done = rt.block_on(echo::serve(rt, **svc, *listeners, log));
   if (!done) {
-    const auto text = wasio::message(done.error());
-    std::fprintf(stderr, "echo: %s: %.*s\n", done.error() == wasio::errc::timedout ? "drain timed out" : "runtime stopped",
-                 static_cast<int>(text.size()), text.data());
+    wasio::report(done.error() == wasio::errc::timedout ? "echo: drain timed out" : "echo: runtime stopped", done.error());
     return 1;
   }
   std::fprintf(stderr, "echo: shut down cleanly\n");

@@ -1,5 +1,7 @@
 #include "http_server.hpp"
 
+#include "wasio/rt/buffer.hpp"
+
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -30,10 +32,6 @@ constexpr std::size_t max_refusing = 64;
 constexpr rt::clock::duration big_buffer_grace = 1s;
 // After running out of descriptors, accepting pauses this long so closing connections can free some.
 constexpr std::chrono::milliseconds descriptor_pause = 50ms;
-
-std::span<const std::byte> bytes_of(std::string_view text) {
-  return std::as_bytes(std::span(text.data(), text.size()));
-}
 
 }  // namespace
 
@@ -84,7 +82,7 @@ wasio::task<void> http_server::accept_loop(rt::tcp_listener& listener) {
 
 wasio::task<bool> http_server::write_out(rt::tcp_stream& stream, std::string& output) {
   // Usually the socket takes it all at once: try that without arming a timer.
-  auto first = stream.try_write(bytes_of(output));
+  auto first = stream.try_write(wasio::as_bytes(output));
   if (!first && first.error() != errc::again) {
     output.clear();
     co_return false;
@@ -94,7 +92,7 @@ wasio::task<bool> http_server::write_out(rt::tcp_stream& stream, std::string& ou
   if (sent < output.size()) {
     // One deadline for all of it: a peer taking a byte now and then does not renew it.
     auto rest = co_await rt::with_timeout(config_.send_timeout,
-                                          stream.write_all(bytes_of(std::string_view(output).substr(sent))));
+                                          stream.write_all(wasio::as_bytes(std::string_view(output).substr(sent))));
     ok = static_cast<bool>(rest);
   }
   output.clear();

@@ -22,11 +22,6 @@ namespace {
 
 const char* from_environment(const char* name, void*) { return std::getenv(name); }
 
-void report(const char* what, wasio::errc code) {
-  const auto text = wasio::message(code);
-  std::fprintf(stderr, "http: %s: %.*s\n", what, static_cast<int>(text.size()), text.data());
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -54,7 +49,7 @@ int main(int argc, char** argv) {
   wasio::rt::runtime rt;
   auto listeners = wasio::rt::tcp_listener::preopened(rt);
   if (!listeners) {
-    report("cannot look for pre-opened sockets", listeners.error());
+    wasio::report("http: cannot look for pre-opened sockets", listeners.error());
     return 1;
   }
   if (listeners->empty()) {
@@ -75,6 +70,6 @@ int main(int argc, char** argv) {
   std::fprintf(stderr, "http: serving %zu listener(s); limits: %s%s%s\n", listeners->size(), config->describe().c_str(),
                served.empty() ? "" : "; static:", served.c_str());
   const auto stopped = rt.run();
-  if (!stopped) report("runtime stopped", stopped.error());
+  if (!stopped) wasio::report("http: runtime stopped", stopped.error());
   return 1;
 }

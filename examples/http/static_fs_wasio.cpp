@@ -2,6 +2,7 @@
 #include "static_fs_wasio.hpp"
 
 #include "wasio/fs/preopens.hpp"
+#include "wasio/rt/buffer.hpp"
 #include "wasio/sys/fs.hpp"
 
 namespace http {
@@ -30,7 +31,8 @@ class wasio_static_file final : public static_file {
   wasio_static_file& operator=(const wasio_static_file&) = delete;
 
   wasio::result<std::size_t> pread(std::span<char> into, std::uint64_t offset) override {
-    const sys::buffer b{reinterpret_cast<std::byte*>(into.data()), into.size()};
+    const std::span<std::byte> bytes = wasio::as_writable_bytes(into);
+    const sys::buffer b{bytes.data(), bytes.size()};
     return sys::fd_pread(fd_, std::span(&b, 1), offset);
   }
   wasio::result<file_info> info() override {

@@ -19,12 +19,6 @@
 
 namespace {
 
-int failed(const char* what, wasio::errc code) {
-  const auto text = wasio::message(code);
-  std::fprintf(stderr, "kv: %s: %.*s\n", what, static_cast<int>(text.size()), text.data());
-  return 1;
-}
-
 bool parse_size(const char* text, std::size_t& out) {
   std::int64_t value = 0;
   if (!kv::parse_int64(text, value) || value <= 0) return false;
@@ -107,7 +101,10 @@ int main(int argc, char** argv) {
   kv::kv_server server(config);  // Lifetime: before the runtime, whose tasks use it
   wasio::rt::runtime rt;
   auto listeners = wasio::rt::tcp_listener::preopened(rt);
-  if (!listeners) return failed("cannot look for pre-opened listeners", listeners.error());
+  if (!listeners) {
+    wasio::report("kv: cannot look for pre-opened listeners", listeners.error());
+    return 1;
+  }
   if (listeners->empty()) {
     std::fprintf(stderr, "kv: no pre-opened listening socket (run under `wasio-run --tcplisten ADDR:PORT` or with "
                          "WASIO_TCPLISTEN=ADDR:PORT)\n");
@@ -116,7 +113,10 @@ int main(int argc, char** argv) {
   // SIGTERM / SIGINT (wasio-run's control stream, or natively) start a drain; subscribed before the
   // AOF is loaded, so one arriving meanwhile is a drain right after it.
   auto svc = wasio::rt::service::open(rt);
-  if (!svc) return failed("cannot listen for shutdown requests", svc.error());
+  if (!svc) {
+    wasio::report("kv: cannot listen for shutdown requests", svc.error());
+    return 1;
+  }
   std::fprintf(stderr, "kv: persistence: %s\n", persistence.describe().c_str());
   if (persistence.enabled) {
     // Loaded before the first accept: clients connecting meanwhile wait in the listen backlog.
@@ -144,7 +144,10 @@ int main(int argc, char** argv) {
   // Redis's prepareForShutdown: whatever is logged is written and fsynced before the exit.
   const bool persisted = server.finish_persistence();
   if (!done) {
-    if (done.error() != wasio::errc::timedout) return failed("runtime stopped", done.error());
+    if (done.error() != wasio::errc::timedout) {
+      wasio::report("kv: runtime stopped", done.error());
+      return 1;
+    }
     std::fprintf(stderr, "kv: drain timed out: clients still busy were closed%s\n",
                  persisted ? "; the AOF is written and fsynced" : "");
     return 1;

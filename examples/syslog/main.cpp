@@ -18,12 +18,6 @@
 
 namespace {
 
-int failed(const char* what, wasio::errc code) {
-  const auto text = wasio::message(code);
-  std::fprintf(stderr, "syslog: %s: %.*s\n", what, static_cast<int>(text.size()), text.data());
-  return 1;
-}
-
 bool parse_count(std::string_view text, std::uint64_t& out) {
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
   return ec == std::errc() && end == text.data() + text.size() && out > 0;
@@ -70,7 +64,8 @@ int main(int argc, char** argv) {
                  [&server](std::string_view what, std::string_view detail) { server.log().report(what, detail); });
     if (auto opened = file->open(); !opened) {
       const std::string what = "cannot open --output " + output.options.path;
-      return failed(what.c_str(), opened.error());
+      wasio::report("syslog: " + what, opened.error());
+      return 1;
     }
     server.write_to(*file);
   }
@@ -78,9 +73,15 @@ int main(int argc, char** argv) {
   // SIGTERM / SIGINT stop the receiver (the summary and the file's last lines follow); SIGHUP reopens
   // the --output file. Lifetime: destroyed before the runtime.
   auto svc = wasio::rt::service::open(rt);
-  if (!svc) return failed("cannot listen for shutdown and reopen requests", svc.error());
+  if (!svc) {
+    wasio::report("syslog: cannot listen for shutdown and reopen requests", svc.error());
+    return 1;
+  }
   auto listeners = wasio::rt::tcp_listener::preopened(rt);
-  if (!listeners) return failed("cannot look for pre-opened listeners", listeners.error());
+  if (!listeners) {
+    wasio::report("syslog: cannot look for pre-opened listeners", listeners.error());
+    return 1;
+  }
   if (listeners->empty()) {
     std::fprintf(stderr, "syslog: no pre-opened listening socket (run under `wasio-run --tcplisten ADDR:PORT` or "
                          "with WASIO_TCPLISTEN=ADDR:PORT)\n");
@@ -97,6 +98,9 @@ int main(int argc, char** argv) {
   const std::string summary = syslog::format_summary(server.stats());
   std::fprintf(stderr, "%s\n", summary.c_str());
   if (file) std::fprintf(stderr, "%s\n", file->summary().c_str());
-  if (!done) return failed("runtime stopped", done.error());
+  if (!done) {
+    wasio::report("syslog: runtime stopped", done.error());
+    return 1;
+  }
   return flushed ? 0 : 1;
 }

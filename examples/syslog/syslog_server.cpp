@@ -1,6 +1,8 @@
 // The receiver's tasks: accept loops, one task per connection, the idle watch, the stdout flusher.
 #include "syslog_server.hpp"
 
+#include "wasio/rt/buffer.hpp"
+
 #include <array>
 #include <cstdio>
 #include <optional>
@@ -148,7 +150,8 @@ wasio::result<void> syslog_server::flush_stdout() {
   if (stdout_error_) return wasio::fail(*stdout_error_);
   std::size_t done = 0;
   while (done < lines_.size()) {
-    const wasio::sys::const_buffer from{reinterpret_cast<const std::byte*>(lines_.data() + done), lines_.size() - done};
+    const auto rest = wasio::as_bytes(std::string_view(lines_).substr(done));
+    const wasio::sys::const_buffer from{rest.data(), rest.size()};
     auto put = wasio::sys::fd_write(stdout_fd, std::span(&from, 1));
     if (put) {
       done += *put;
