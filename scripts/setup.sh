@@ -9,6 +9,7 @@ packages=(
   node-llhttp wrk apache2-utils nghttp2-client redis-tools redis-server gnuplot-nox bsdutils
   pkgconf
   nginx wget iproute2 rsyslog
+  libssl-dev systemd
 )
 
 # One dpkg-query for all: it prints a line per installed package and is silent about unknown ones.

@@ -41,6 +41,12 @@ int main(int argc, char** argv) {
   }
 
   wasio::rt::runtime rt;
+  // SIGTERM / SIGINT (through wasio-run's control stream, or natively) start a drain.
+  auto svc = wasio::rt::service::open(rt);
+  if (!svc) {
+    report("cannot listen for shutdown requests", svc.error());
+    return 1;
+  }
   auto listeners = wasio::rt::tcp_listener::preopened(rt);
   if (!listeners) {
     report("cannot look for pre-opened sockets", listeners.error());
@@ -52,9 +58,13 @@ int main(int argc, char** argv) {
     return 1;
   }
   http::http_server server(rt, *config);
-  server.start(*listeners);
   std::fprintf(stderr, "http: serving %zu listener(s); limits: %s\n", listeners->size(), config->describe().c_str());
-  const auto stopped = rt.run();
-  if (!stopped) report("runtime stopped", stopped.error());
-  return 1;
+  const auto served = rt.block_on(server.run(*listeners, **svc));
+  if (!served) {
+    report(served.error() == wasio::errc::timedout ? "drain timed out, connections stopped" : "runtime stopped",
+           served.error());
+    return 1;
+  }
+  std::fprintf(stderr, "http: shut down cleanly (%llu requests)\n", static_cast<unsigned long long>(server.stats().requests));
+  return 0;
 }

@@ -10,6 +10,7 @@
 
 #include "session.hpp"
 #include "wasio/rt/accept_loop.hpp"
+#include "wasio/rt/with_stop.hpp"
 #include "wasio/rt/time.hpp"
 #include "wasio/sys/sys.hpp"
 
@@ -51,12 +52,23 @@ wasio::task<void> kv_server::accept_loop(wasio::rt::runtime& rt, wasio::rt::tcp_
       log_);
 }
 
-wasio::task<void> kv_server::serve_client(wasio::rt::tcp_stream stream) {
+wasio::task<wasio::result<void>> kv_server::serve(wasio::rt::runtime& rt, wasio::rt::service& svc,
+                                                  std::vector<wasio::rt::tcp_listener>& listeners) {
+  const wasio::rt::stop_token shutdown = svc.shutdown_token();
+  co_return co_await wasio::rt::serve_until_shutdown(
+      rt, svc, listeners, [this, shutdown](wasio::rt::tcp_stream s) { return serve_client(std::move(s), shutdown); },
+      [this](errc code) { log_.report("accept failed", code); });
+}
+
+wasio::task<void> kv_server::serve_client(wasio::rt::tcp_stream stream, wasio::rt::stop_token shutdown) {
   client_count counted(stats_);
   session state(engine_, stats_, config_.requests);
   for (;;) {
     const std::span<char> room = state.input_space();
-    auto got = co_await stream.read(std::as_writable_bytes(room));
+    // A shutdown ends only this wait: every command read so far was answered before we got here.
+    wasio::result<std::size_t> got = wasio::fail(errc::canceled);
+    if (shutdown.stop_possible()) got = co_await wasio::rt::with_stop(shutdown, stream.read(std::as_writable_bytes(room)));
+    else got = co_await stream.read(std::as_writable_bytes(room));
     if (!got || *got == 0) co_return;  // reset, failure or end of stream: the stream closes with the frame
     state.input_committed(*got);
     // Group commit: replies go out once the AOF holds what their requests changed.

@@ -39,6 +39,7 @@
 #include "server_stats.hpp"
 #include "wasio/rt/error_log.hpp"
 #include "wasio/rt/runtime.hpp"
+#include "wasio/rt/service.hpp"
 #include "wasio/rt/task.hpp"
 #include "wasio/rt/task_group.hpp"
 #include "wasio/rt/tcp_listener.hpp"
@@ -57,7 +58,15 @@ class kv_server {
   kv_server& operator=(const kv_server&) = delete;
 
   wasio::task<void> accept_loop(wasio::rt::runtime& rt, wasio::rt::tcp_listener& listener);
-  wasio::task<void> serve_client(wasio::rt::tcp_stream stream);
+  /// One client until it ends, or until `shutdown` stops: then it reads nothing more, and the
+  /// replies of every command it already read go out before it closes.
+  wasio::task<void> serve_client(wasio::rt::tcp_stream stream, wasio::rt::stop_token shutdown = {});
+  /// Serves `listeners` until `svc` says shutdown, then drains (docs/shutdown.md): no new clients,
+  /// each client finishes the commands it read, clients still busy after svc.drain_timeout() are
+  /// stopped. Errors: timedout (some were stopped). The caller then calls finish_persistence().
+  wasio::task<wasio::result<void>> serve(wasio::rt::runtime& rt, wasio::rt::service& svc,
+                                         std::vector<wasio::rt::tcp_listener>& listeners);
+  const server_stats& stats() const { return stats_; }
   wasio::task<void> expire_keys(wasio::rt::runtime& rt);
 
   /// Persistence (aof.hpp): loads the append-only file in `dir` and logs to it from then on; call

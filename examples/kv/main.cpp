@@ -105,6 +105,9 @@ int main(int argc, char** argv) {
   kv::aof_fs_directory directory(persistence.dir);  // Lifetime: outlives the server's AOF
   kv::kv_server server(config);  // Lifetime: before the runtime, whose tasks use it
   wasio::rt::runtime rt;
+  // SIGTERM / SIGINT (through wasio-run's control stream, or natively) start a drain.
+  auto svc = wasio::rt::service::open(rt);
+  if (!svc) return failed("cannot listen for shutdown requests", svc.error());
   auto listeners = wasio::rt::tcp_listener::preopened(rt);
   if (!listeners) return failed("cannot look for pre-opened listeners", listeners.error());
   if (listeners->empty()) {
@@ -134,8 +137,12 @@ int main(int argc, char** argv) {
     rt.spawn(server.aof_timer());
   }
   std::fprintf(stderr, "kv: serving %zu listener(s)\n", listeners->size());
-  for (auto& listener : *listeners) rt.spawn(server.accept_loop(rt, listener));
   rt.spawn(server.expire_keys(rt));
-  auto done = rt.run();
-  return failed("runtime stopped", done ? wasio::errc::success : done.error());
+  auto served = rt.block_on(server.serve(rt, **svc, *listeners));
+  // Redis's prepareForShutdown: what the clients were told is stored gets written and fsynced.
+  const bool persisted = !persistence.enabled || server.finish_persistence();
+  if (!served && served.error() != wasio::errc::timedout) return failed("runtime stopped", served.error());
+  std::fprintf(stderr, "kv: shut down %s (%llu commands)\n", served ? "cleanly" : "after stopping busy clients",
+               static_cast<unsigned long long>(server.stats().total_commands_processed));
+  return served && persisted ? 0 : 1;
 }

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "syslog_server.hpp"
+#include "wasio/rt/service.hpp"
 
 namespace {
 
@@ -47,6 +48,10 @@ int main(int argc, char** argv) {
   }
   syslog::syslog_server server(options);  // Lifetime: before the runtime, whose tasks use it
   wasio::rt::runtime rt;
+  // SIGTERM / SIGINT (through wasio-run's control stream, or natively) stop the receiver the way
+  // --max-messages does: every frame already read is written, then the summary (docs/shutdown.md).
+  auto svc = wasio::rt::service::open(rt);
+  if (!svc) return failed("cannot listen for shutdown requests", svc.error());
   auto listeners = wasio::rt::tcp_listener::preopened(rt);
   if (!listeners) return failed("cannot look for pre-opened listeners", listeners.error());
   if (listeners->empty()) {
@@ -57,6 +62,9 @@ int main(int argc, char** argv) {
   std::fprintf(stderr, "syslog: receiving on %zu listener(s)\n", listeners->size());
   for (auto& listener : *listeners) rt.spawn(server.accept_loop(rt, listener));
   rt.spawn(server.idle_watch(rt));
+  rt.spawn([](wasio::rt::runtime& r, wasio::rt::service& s) -> wasio::task<void> {
+    if (co_await s.wait_shutdown()) r.request_stop();  // canceled: the receiver stopped by itself
+  }(rt, **svc));
   auto done = rt.run();
   auto flushed = server.finish();
   const std::string summary = syslog::format_summary(server.stats());

@@ -11,7 +11,10 @@
 ///   WASIO_TRACE=1                              trace every host call to stderr
 /// and prints `wasio-run: directory HOST as GUEST (fd N)` for each directory and
 /// `wasio-run: listening on ADDR:PORT (fd N)` for each listener, like wasio-run.
-/// A malformed variable is reported on stderr and exits with status 2.
+///   WASIO_SHUTDOWN_TIMEOUT=SECONDS|Ns|Nms        grace period after SIGTERM / SIGINT (docs/shutdown.md)
+/// A malformed variable is reported on stderr and exits with status 2; a listener that cannot be
+/// opened is named and exits with status 1, as wasio-run does. Signals reach the guest as under
+/// wasio-run: a control stream (WASIO_CONTROL_FD) after the directories and listeners.
 ///
 /// Tests instead install a host they configured:
 ///   auto h = wasio::testbed::host::create(config).value();
