@@ -1,13 +1,10 @@
 // wasio-run: runs a WASI preview1 command module through wasm2c on the wasio host testbed.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <csignal>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <cerrno>
-#include <cstring>
 #include <cstring>
 #include <cstdio>
 #include <fstream>
