@@ -16,6 +16,9 @@
 /// - the last chunk's line and the trailer section over max_chunk_line_bytes + max_head_bytes: 431;
 /// - anything llhttp or request_validator rejects: 400 (505 for HTTP/2.0 and other major versions);
 /// - on_timeout() during a request: 408, then close; between requests: close without a word.
+/// Static files (server_context::statics): GET and HEAD of a path a mount covers are answered by
+/// static_files; a body longer than its inline limit is left in pending_file() for the caller to
+/// stream after output(), and no further request is parsed until file_sent().
 /// Once POST /echo has started streaming its response (below), a later error cannot be answered:
 /// the connection closes with the response cut short (counted as the error it was, aborted() true).
 ///

@@ -207,7 +207,7 @@ bool aof::tick(std::int64_t now_ms) {
   if (options_.fsync == fsync_policy::everysec && written_ > synced_ &&
       (now_ms - first_unsynced_ms_ >= 1000 - tick_ms || failed_ == failure::sync))
     sync_file(now_ms);
-  if (!rewrite_ && now_ms >= rewrite_not_before_ms_) {
+  if (!busy() && now_ms >= rewrite_not_before_ms_) {  // not while the last replaced file is cut down
     bool grown = false;
     if (options_.rewrite_percentage > 0 && current_size_ > options_.rewrite_min_size) {
       const std::uint64_t base = base_size_ > 0 ? base_size_ : 1;

@@ -544,6 +544,7 @@ void command_engine::info(args_t a, reply_buffer& out) {
     field("evicted_keys", store_.evicted_count());
     field("rejected_requests", stats_.rejected_requests);
     field("client_output_buffer_limit_disconnections", stats_.output_limit_disconnections);
+    field("evicted_clients", stats_.evicted_clients);
     field("oom_rejected_commands", stats_.oom_rejections);
   }
   if (wants("keyspace")) {
@@ -569,6 +570,7 @@ void command_engine::config(args_t a, reply_buffer& out) {
     if (a.size() != 2) return wrong_arity("config|resetstat", out);
     stats_.total_commands_processed = stats_.keyspace_hits = stats_.keyspace_misses = 0;
     stats_.rejected_requests = stats_.output_limit_disconnections = stats_.oom_rejections = 0;
+    stats_.evicted_clients = 0;
     stats_.total_connections_received = 0;
     return out.ok();
   }

@@ -7,11 +7,12 @@
 #include <cstdlib>
 #include <limits>
 #include <span>
+#include <string>
 
 #include "session.hpp"
 #include "wasio/rt/accept_loop.hpp"
-#include "wasio/rt/with_stop.hpp"
 #include "wasio/rt/time.hpp"
+#include "wasio/rt/with_stop.hpp"
 #include "wasio/sys/sys.hpp"
 
 namespace kv {
@@ -46,17 +47,12 @@ kv_server::kv_server(const server_config& config) : config_(config), engine_(sto
   stats_.started_at_ms = unix_time_ms();
 }
 
-wasio::task<void> kv_server::accept_loop(wasio::rt::runtime& rt, wasio::rt::tcp_listener& listener) {
-  return wasio::rt::accept_loop(
-      listener, [this, &rt](wasio::rt::tcp_stream stream) { rt.spawn(serve_client(std::move(stream))); },
-      log_);
-}
-
 wasio::task<wasio::result<void>> kv_server::serve(wasio::rt::runtime& rt, wasio::rt::service& svc,
                                                   std::vector<wasio::rt::tcp_listener>& listeners) {
   const wasio::rt::stop_token shutdown = svc.shutdown_token();
   co_return co_await wasio::rt::serve_until_shutdown(
-      rt, svc, listeners, [this, shutdown](wasio::rt::tcp_stream s) { return serve_client(std::move(s), shutdown); },
+      rt, svc, listeners,
+      [this, shutdown](wasio::rt::tcp_stream stream) { return serve_client(std::move(stream), shutdown); },
       [this](errc code) { log_.report("accept failed", code); });
 }
 
@@ -64,12 +60,20 @@ wasio::task<void> kv_server::serve_client(wasio::rt::tcp_stream stream, wasio::r
   client_count counted(stats_);
   session state(engine_, stats_, config_.requests);
   for (;;) {
+    // Every command read so far is answered (below) before a shutdown closes the connection here.
+    if (shutdown.stop_requested()) co_return;
     const std::span<char> room = state.input_space();
-    // A shutdown ends only this wait: every command read so far was answered before we got here.
+    if (room.empty()) {  // past maxmemory-clients: this client is the one closed
+      log_.report("client closed for overcoming maxmemory-clients",
+                  "maxmemory-clients " + std::to_string(config_.maxmemory_clients));
+      co_return;
+    }
+    // Two statements, not ?: around co_await: GCC 12 mishandles the temporaries there (a stream
+    // result moved out of a dead frame; see rt/accept_loop.hpp).
     wasio::result<std::size_t> got = wasio::fail(errc::canceled);
     if (shutdown.stop_possible()) got = co_await wasio::rt::with_stop(shutdown, stream.read(std::as_writable_bytes(room)));
     else got = co_await stream.read(std::as_writable_bytes(room));
-    if (!got || *got == 0) co_return;  // reset, failure or end of stream: the stream closes with the frame
+    if (!got || *got == 0) co_return;  // shutdown, reset, failure or end of stream: closes with the frame
     state.input_committed(*got);
     // Group commit: replies go out once the AOF holds what their requests changed.
     if (const std::uint64_t mine = execute(state); mine != 0)
@@ -78,7 +82,19 @@ wasio::task<void> kv_server::serve_client(wasio::rt::tcp_stream stream, wasio::r
         if (!notified) co_return;  // stopped: a drain gave up on this client
       }
     for (;;) {
-      if (state.over_output_limit()) co_return;  // closed with its replies unsent, as Redis does
+      if (state.over_output_limit()) {
+        // Closed with its replies unsent, as Redis does; a flood of these costs one line per interval.
+        const output_buffer_limit& l = config_.normal;
+        if (state.evicted_for_client_memory()) {
+          log_.report("client closed for overcoming maxmemory-clients",
+                      "maxmemory-clients " + std::to_string(config_.maxmemory_clients));
+          co_return;
+        }
+        log_.report("client closed for overcoming its output buffer limits",
+                    "client-output-buffer-limit normal " + std::to_string(l.hard_bytes) + " " +
+                        std::to_string(l.soft_bytes) + " " + std::to_string(l.soft_seconds));
+        co_return;
+      }
       reply_buffer& out = state.output();
       if (out.empty()) {
         if (!state.has_work()) break;

@@ -16,6 +16,11 @@
 /// deadline wakes the task to re-arm. With no key expiring, the task sleeps an hour at a time: one
 /// timer, nothing polled for it.
 ///
+/// Shutdown (rt::service: SIGTERM to wasio-run or the native program): the listeners close, each
+/// client finishes what it read (its replies sent, after the AOF's group commit holds their writes)
+/// and is closed at its next read; serve() returns once all are done (timedout: some had to be
+/// stopped after the service's drain time); then finish_persistence() writes and fsyncs the AOF.
+///
 /// Errors: none escape; a failed accept is reported on stderr and retried after a pause (out of
 /// descriptors) or ends that listener's loop (the listener failed).
 /// Lifetime: the kv_server must outlive the runtime's tasks: construct it before the runtime.
@@ -23,10 +28,11 @@
 /// Example (compiled in examples/kv/main.cpp):
 ///   kv::kv_server server(config);
 ///   wasio::rt::runtime rt;
+///   auto svc = wasio::rt::service::open(rt);
 ///   auto listeners = wasio::rt::tcp_listener::preopened(rt);
-///   for (auto& l : *listeners) rt.spawn(server.accept_loop(rt, l));
 ///   rt.spawn(server.expire_keys(rt));
-///   rt.run();
+///   auto done = rt.block_on(server.serve(rt, **svc, *listeners));
+///   server.finish_persistence();
 
 #include <cstddef>
 #include <cstdint>
@@ -38,8 +44,8 @@
 #include "server_config.hpp"
 #include "server_stats.hpp"
 #include "wasio/rt/error_log.hpp"
-#include "wasio/rt/runtime.hpp"
 #include "wasio/rt/service.hpp"
+#include "wasio/rt/runtime.hpp"
 #include "wasio/rt/task.hpp"
 #include "wasio/rt/task_group.hpp"
 #include "wasio/rt/tcp_listener.hpp"
@@ -57,17 +63,13 @@ class kv_server {
   kv_server(const kv_server&) = delete;
   kv_server& operator=(const kv_server&) = delete;
 
-  wasio::task<void> accept_loop(wasio::rt::runtime& rt, wasio::rt::tcp_listener& listener);
-  /// One client until it ends, or until `shutdown` stops: then it reads nothing more, and the
-  /// replies of every command it already read go out before it closes.
-  wasio::task<void> serve_client(wasio::rt::tcp_stream stream, wasio::rt::stop_token shutdown = {});
-  /// Serves `listeners` until `svc` says shutdown, then drains (docs/shutdown.md): no new clients,
-  /// each client finishes the commands it read, clients still busy after svc.drain_timeout() are
-  /// stopped. Errors: timedout (some were stopped). The caller then calls finish_persistence().
+  /// Serves every listener until shutdown is requested and every client is done (see above).
   wasio::task<wasio::result<void>> serve(wasio::rt::runtime& rt, wasio::rt::service& svc,
                                          std::vector<wasio::rt::tcp_listener>& listeners);
-  const server_stats& stats() const { return stats_; }
+  /// One client; it ends at its next read once `shutdown` is stopped.
+  wasio::task<void> serve_client(wasio::rt::tcp_stream stream, wasio::rt::stop_token shutdown = {});
   wasio::task<void> expire_keys(wasio::rt::runtime& rt);
+  const server_stats& stats() const { return stats_; }
 
   /// Persistence (aof.hpp): loads the append-only file in `dir` and logs to it from then on; call
   /// before serving. Returns the error that must stop the server, empty on success (also when
@@ -89,7 +91,7 @@ class kv_server {
   /// Acknowledged() moved: wake the clients waiting for it.
   void acknowledged_moved();
 
-  wasio::rt::error_log log_{"kv"};  // rate-limited error lines (accept failures)
+  wasio::rt::error_log log_{"kv"};  // rate-limited error lines (accept failures, output-limit closes)
   server_config config_;
   kv_store store_;
   server_stats stats_;

@@ -35,6 +35,7 @@ bool parse_size(const char* text, std::size_t& out) {
 int usage() {
   std::fprintf(stderr, "usage: kv [--max-bulk BYTES] [--max-args N] [--max-request BYTES] [--maxmemory BYTES]\n"
                        "          [--maxmemory-policy noeviction|allkeys-lru|allkeys-random] [--maxmemory-samples N]\n"
+                       "          [--maxmemory-clients BYTES]\n"
                        "          [--client-output-buffer-limit \"normal HARD SOFT SECONDS\"]\n"
                        "          [--appendonly yes|no] [--appendfsync always|everysec|no] [--dir PATH]\n"
                        "          [--appendfilename NAME] [--auto-aof-rewrite-percentage N]\n"
@@ -105,9 +106,6 @@ int main(int argc, char** argv) {
   kv::aof_fs_directory directory(persistence.dir);  // Lifetime: outlives the server's AOF
   kv::kv_server server(config);  // Lifetime: before the runtime, whose tasks use it
   wasio::rt::runtime rt;
-  // SIGTERM / SIGINT (through wasio-run's control stream, or natively) start a drain.
-  auto svc = wasio::rt::service::open(rt);
-  if (!svc) return failed("cannot listen for shutdown requests", svc.error());
   auto listeners = wasio::rt::tcp_listener::preopened(rt);
   if (!listeners) return failed("cannot look for pre-opened listeners", listeners.error());
   if (listeners->empty()) {
@@ -115,6 +113,10 @@ int main(int argc, char** argv) {
                          "WASIO_TCPLISTEN=ADDR:PORT)\n");
     return 1;
   }
+  // SIGTERM / SIGINT (wasio-run's control stream, or natively) start a drain; subscribed before the
+  // AOF is loaded, so one arriving meanwhile is a drain right after it.
+  auto svc = wasio::rt::service::open(rt);
+  if (!svc) return failed("cannot listen for shutdown requests", svc.error());
   std::fprintf(stderr, "kv: persistence: %s\n", persistence.describe().c_str());
   if (persistence.enabled) {
     // Loaded before the first accept: clients connecting meanwhile wait in the listen backlog.
@@ -138,11 +140,18 @@ int main(int argc, char** argv) {
   }
   std::fprintf(stderr, "kv: serving %zu listener(s)\n", listeners->size());
   rt.spawn(server.expire_keys(rt));
-  auto served = rt.block_on(server.serve(rt, **svc, *listeners));
-  // Redis's prepareForShutdown: what the clients were told is stored gets written and fsynced.
-  const bool persisted = !persistence.enabled || server.finish_persistence();
-  if (!served && served.error() != wasio::errc::timedout) return failed("runtime stopped", served.error());
-  std::fprintf(stderr, "kv: shut down %s (%llu commands)\n", served ? "cleanly" : "after stopping busy clients",
-               static_cast<unsigned long long>(server.stats().total_commands_processed));
-  return served && persisted ? 0 : 1;
+  auto done = rt.block_on(server.serve(rt, **svc, *listeners));
+  // Redis's prepareForShutdown: whatever is logged is written and fsynced before the exit.
+  const bool persisted = server.finish_persistence();
+  if (!done) {
+    if (done.error() != wasio::errc::timedout) return failed("runtime stopped", done.error());
+    std::fprintf(stderr, "kv: drain timed out: clients still busy were closed%s\n",
+                 persisted ? "; the AOF is written and fsynced" : "");
+    return 1;
+  }
+  if (!persisted) return 1;
+  std::fprintf(stderr, "kv: shut down cleanly (%llu commands)%s\n",
+               static_cast<unsigned long long>(server.stats().total_commands_processed),
+               persistence.enabled ? ", the AOF written and fsynced" : "");
+  return 0;
 }

@@ -24,6 +24,13 @@ std::string number(std::uint64_t v) { return std::to_string(v); }
 
 constexpr std::string_view not_memory = "argument must be a memory value";
 
+std::optional<std::string_view> set_maxmemory_clients(server_config& c, std::string_view value) {
+  const auto bytes = parse_memory(c_string(value));
+  if (!bytes) return "argument must be a memory or percent value";
+  c.maxmemory_clients = *bytes;
+  return std::nullopt;
+}
+
 std::optional<std::string_view> set_maxmemory(server_config& c, std::string_view value) {
   const auto bytes = parse_memory(c_string(value));
   if (!bytes) return not_memory;
@@ -99,6 +106,7 @@ constexpr config_parameter parameters[] = {
     {"client-output-buffer-limit", get_output_limit, set_output_limit},
     {"databases", [](const server_config&) { return std::string("1"); }, nullptr},
     {"maxmemory", [](const server_config& c) { return number(c.maxmemory); }, set_maxmemory},
+    {"maxmemory-clients", [](const server_config& c) { return number(c.maxmemory_clients); }, set_maxmemory_clients},
     {"maxmemory-policy", [](const server_config& c) { return std::string(policy_name(c.policy)); }, set_policy},
     {"maxmemory-samples", [](const server_config& c) { return number(c.maxmemory_samples); }, set_samples},
     {"proto-max-bulk-len", [](const server_config& c) { return number(c.requests.max_bulk_length); }, nullptr},

@@ -4,8 +4,8 @@
 ///
 /// Parameters: maxmemory (bytes; Redis's memory syntax: digits then b, k, kb, m, mb, g or gb, any
 /// case, "1k" = 1000, "1kb" = 1024), maxmemory-policy (noeviction, allkeys-lru, allkeys-random),
-/// maxmemory-samples (1..64 here), client-output-buffer-limit ("normal HARD SOFT SECONDS", the normal
-/// class only), and read-only ones: appendonly, appendfilename, appendfsync, auto-aof-rewrite-*,
+/// maxmemory-samples (1..2^31-1, at most 64 used), client-output-buffer-limit ("normal HARD SOFT
+/// SECONDS", the normal class only), maxmemory-clients (bytes; Redis's percentages are refused), and read-only ones: appendonly, appendfilename, appendfsync, auto-aof-rewrite-*,
 /// databases, proto-max-bulk-len, save, timeout.
 ///
 /// Errors (text after "-ERR ", as CONFIG SET replies them): "CONFIG SET failed (possibly related to
@@ -50,6 +50,10 @@ struct server_config {
   // (see session.hpp), and closes a client that holds 64 MiB (more than one largest value plus the
   // high-water mark) or 16 MiB for over a minute.
   output_buffer_limit normal{64u << 20, 16u << 20, 60};
+  // Redis 7's maxmemory-clients (default 0 there): the total of every client's buffers. One
+  // client's are bounded by the limits above; this bounds many clients together, so a crowd of
+  // them cannot take a wasm32 guest to its 4 GiB wall. 0: no limit.
+  std::uint64_t maxmemory_clients = std::uint64_t{1} << 30;
   request_limits requests;  // fixed at start (command-line options)
 };
 

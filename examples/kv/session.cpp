@@ -70,6 +70,23 @@ std::optional<std::int64_t> session::soft_limit_deadline() const {
   return soft_limit_since_ + limit.soft_seconds * 1000 + 1;
 }
 
+bool session::over_client_memory(std::size_t bytes) const {
+  const std::uint64_t limit = engine_.config().maxmemory_clients;
+  return limit != 0 && bytes > client_grace && stats_.client_buffer_bytes - accounted_ + bytes > limit;
+}
+
+void session::fail_client_memory() {
+  if (!over_limit_) ++stats_.evicted_clients;
+  over_limit_ = evicted_ = true;  // counted here, not as an output-limit disconnection
+  closing_ = true;
+  cursor_ = {};
+  output_.clear();
+  output_.release_if_above(0);
+  input_.reset();
+  capacity_ = begin_ = end_ = 0;
+  account();
+}
+
 void session::finish_request() {
   begin_ += parser_.consumed();
   parser_.reset();
@@ -80,6 +97,7 @@ std::span<char> session::input_space(std::size_t at_least) {
     std::fprintf(stderr, "kv::session: input_space() while a reply is produced from the input buffer\n");
     std::abort();
   }
+  if (over_limit_) return {};
   if (capacity_ - end_ < at_least) {
     const std::size_t used = end_ - begin_;
     if (begin_ > 0 && capacity_ - used >= at_least) {
@@ -93,6 +111,10 @@ std::span<char> session::input_space(std::size_t at_least) {
       // that arrived (at most twice them), so a bulk header alone reserves nothing.
       const std::size_t needed = parser_.bytes_needed();
       if (needed > used + at_least && grown > needed) grown = needed;
+      if (over_client_memory(grown + output_.capacity())) {
+        fail_client_memory();
+        return {};
+      }
       auto bigger = std::make_unique_for_overwrite<char[]>(grown);
       if (used > 0) std::memcpy(bigger.get(), input_.get() + begin_, used);
       input_ = std::move(bigger);
@@ -143,6 +165,7 @@ void session::process(std::int64_t now_ms) {
     }
   }
   paused_ = !closing_ && (cursor_.next_argument != 0 || (begin_ < end_ && output_.size() >= output_high_water_));
+  if (!over_limit_ && over_client_memory(capacity_ + output_.capacity())) fail_client_memory();
   account();
   (void)check_output_limits(now_ms);
 }

@@ -18,10 +18,13 @@
 ///   at once, without sending what is pending, and server_stats::output_limit_disconnections counts
 ///   it. Checked after every process() and by check_output_limits(now) while a write is stalled.
 /// - Memory: the bytes allocated for input and output are kept in server_stats::client_buffer_bytes
-///   (the engine's used_memory counts them), and buffers past 1 MiB are given back once idle.
+///   (the engine's used_memory counts them), and buffers past 1 MiB are given back once idle. When
+///   every client's buffers together would pass maxmemory-clients, the client whose buffer grows
+///   past `client_grace` is the one closed (over_output_limit(), server_stats::evicted_clients):
+///   input_space() then returns no room; after process(), its pending output is dropped.
 /// - After a protocol error the reply is the error and the session is closing(): like Redis, it
 ///   answers nothing more and the connection is closed once the output is out.
-
+///
 /// Example (compiled in tests/e2e/kv/session_test.cpp):
 ///   kv::session s(engine, stats);
 ///   auto room = s.input_space();
@@ -48,6 +51,9 @@ class session {
  public:
   static constexpr std::size_t default_read_size = 16u << 10;
   static constexpr std::size_t default_output_high_water = 256u << 10;
+  /// Buffers up to this much per client are never refused by maxmemory-clients (a normal client
+  /// always gets its read room and small replies).
+  static constexpr std::size_t client_grace = 256u << 10;
 
   session(command_engine& engine, server_stats& stats, request_limits limits = {},
           std::size_t output_high_water = default_output_high_water);
@@ -55,8 +61,9 @@ class session {
   session(const session&) = delete;
   session& operator=(const session&) = delete;
 
-  /// Writable room at the end of the input buffer, at least `at_least` bytes. Not while has_work()
-  /// (a reply in steps reads its request from this buffer): that traps.
+  /// Writable room at the end of the input buffer, at least `at_least` bytes; empty when growing the
+  /// buffer would pass maxmemory-clients (the session is then over_output_limit()). Not while
+  /// has_work() (a reply in steps reads its request from this buffer): that traps.
   std::span<char> input_space(std::size_t at_least = default_read_size);
   /// Marks `count` bytes of the last input_space() as received.
   void input_committed(std::size_t count);
@@ -79,8 +86,10 @@ class session {
 
   /// Applies the output limits at `now_ms`; true (and stays true) once they are passed.
   bool check_output_limits(std::int64_t now_ms);
-  /// Past the output limits: close now, without writing output().
+  /// Past the output limits or maxmemory-clients: close now, without writing output().
   bool over_output_limit() const { return over_limit_; }
+  /// over_output_limit() because of maxmemory-clients.
+  bool evicted_for_client_memory() const { return evicted_; }
   /// When the soft limit, held since it was first passed, runs out (Unix ms); nullopt when the
   /// output is below it or it is off. A stalled write should wait no longer than this.
   std::optional<std::int64_t> soft_limit_deadline() const;
@@ -89,6 +98,9 @@ class session {
   void finish_request();
   void account();
   void fail_output_limit();
+  void fail_client_memory();
+  /// Whether holding `bytes` in this session's buffers would pass maxmemory-clients.
+  bool over_client_memory(std::size_t bytes) const;
 
   command_engine& engine_;
   server_stats& stats_;
@@ -104,6 +116,7 @@ class session {
   std::size_t accounted_ = 0;           // what this session added to stats_.client_buffer_bytes
   bool closing_ = false;
   bool over_limit_ = false;
+  bool evicted_ = false;
   bool paused_ = false;
 };
 

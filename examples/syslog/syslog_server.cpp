@@ -51,10 +51,15 @@ wasio::task<void> syslog_server::receive(wasio::rt::runtime& rt, wasio::rt::tcp_
   std::optional<wasio::rt::clock::time_point> frame_deadline;
   bool busy = false;
   while (!limit_reached()) {
-    // A file that cannot take lines (full disk) stops reading: the client's sends block in TCP.
-    while (file_ != nullptr && file_->backpressure()) {
-      ++file_->stats().backpressure_waits;
-      if (!co_await wasio::rt::sleep_for(backpressure_pause)) break;
+    // A file that cannot take lines (full disk) stops reading: the client's sends block in TCP. The
+    // time held back is ours, not the sender's: it does not count against its frame's deadline.
+    if (file_ != nullptr && file_->backpressure()) {
+      const auto held_since = wasio::rt::clock::now();
+      while (file_->backpressure()) {
+        ++file_->stats().backpressure_waits;
+        if (!co_await wasio::rt::sleep_for(backpressure_pause)) break;
+      }
+      if (frame_deadline) *frame_deadline += wasio::rt::clock::now() - held_since;
     }
     const bool in_frame = decoder.in_frame();
     if (!in_frame) {
@@ -168,6 +173,24 @@ wasio::result<void> syslog_server::flush_stdout() {
 wasio::result<void> syslog_server::finish() {
   if (file_ != nullptr) return file_->finish(std::chrono::steady_clock::now());
   return flush_stdout();
+}
+
+wasio::task<void> syslog_server::reopen_on_request(wasio::rt::service& svc) {
+  if (file_ == nullptr) co_return;
+  for (;;) {
+    // The awaits' results go into variables: GCC 12 mishandles a co_await's temporaries inside a condition.
+    wasio::result<void> requested = co_await svc.next_reopen();
+    if (!requested) co_return;  // the runtime is stopping
+    file_->reopen(std::chrono::steady_clock::now());
+    log_.report("output reopened (SIGHUP)", file_->options().path);
+  }
+}
+
+wasio::task<void> syslog_server::stop_on_shutdown(wasio::rt::runtime& rt, wasio::rt::service& svc) {
+  wasio::result<void> requested = co_await svc.wait_shutdown();
+  if (!requested) co_return;  // the runtime stopped first (--idle-exit-ms, --max-messages)
+  log_.report("shutdown requested", "finishing the frames already received");
+  rt.request_stop();
 }
 
 wasio::task<void> syslog_server::file_ticker(wasio::rt::runtime&) {

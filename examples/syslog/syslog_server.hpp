@@ -1,6 +1,7 @@
 #pragma once
 /// syslog::syslog_server: receives syslog over TCP on the coroutine runtime and writes one JSON line
-/// per message to stdout (fd 1): an accept loop per pre-opened listener, a task per connection.
+/// per message to stdout (fd 1), or with write_to() to a log_file_sink (--output): an accept loop
+/// per pre-opened listener, a task per connection.
 ///
 /// Backpressure: JSON lines wait in one buffer. It is written to stdout completely (fd_write blocks
 /// the guest while stdout is slow; a non-blocking stdout that says would_block is waited for with a
@@ -8,7 +9,12 @@
 /// its turn. Nothing is read meanwhile, so a slow stdout stalls the clients' sends through their
 /// full socket buffers: no accepted message is dropped.
 ///
-/// Shutdown: a wasm guest gets no signals, so the receiver stops by itself when told to:
+/// With a file, lines go to the sink after each read (it batches; see log_file_sink.hpp), a
+/// connection waits before reading while the sink asks for backpressure, and file_ticker /
+/// reopen_on_request drive its periodic writes and SIGHUP reopens.
+///
+/// Shutdown: stop_on_shutdown stops the runtime on SIGTERM / SIGINT (rt::service); the receiver
+/// also stops by itself when told to:
 /// - `max_messages`: once that many frames (messages plus malformed) have been taken in;
 /// - `idle_exit`: once at least one connection was served and none has been open for that long.
 /// Then the runtime's tasks are stopped: each connection delivers the frames it already decoded
@@ -36,6 +42,7 @@
 #include "log_file_sink.hpp"
 #include "wasio/rt/error_log.hpp"
 #include "wasio/rt/runtime.hpp"
+#include "wasio/rt/service.hpp"
 #include "wasio/rt/task.hpp"
 #include "wasio/rt/tcp_listener.hpp"
 #include "wasio/rt/tcp_stream.hpp"
@@ -83,6 +90,11 @@ class syslog_server {
   void write_to(log_file_sink& file) { file_ = &file; }
   /// With a file: calls its on_tick every flush interval until the runtime stops.
   wasio::task<void> file_ticker(wasio::rt::runtime& rt);
+  /// With a file: reopens it at each reopen request (SIGHUP) until the runtime stops.
+  wasio::task<void> reopen_on_request(wasio::rt::service& svc);
+  /// Stops the runtime once shutdown is requested (SIGTERM, SIGINT): connections then deliver what
+  /// they decoded, run() returns, and the caller's finish() writes (and fsyncs) the rest.
+  wasio::task<void> stop_on_shutdown(wasio::rt::runtime& rt, wasio::rt::service& svc);
 
   const receiver_stats& stats() const { return stats_; }
   /// The receiver's rate-limited error lines (the file sink reports through it too).

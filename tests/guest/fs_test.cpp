@@ -55,7 +55,9 @@ class FsGuest : public ::testing::TestWithParam<profile> {
     fs::refresh_preopens();
   }
   void TearDown() override {
-    if (host_) EXPECT_EQ(host_->open_fd_count(), 3u + 3u + 1u) << "a file or directory fd leaked";
+    if (host_) {
+      EXPECT_EQ(host_->open_fd_count(), 3u + 3u + 1u) << "a file or directory fd leaked";
+    }
     installed_.reset();
     host_.reset();
     fs::refresh_preopens();

@@ -331,6 +331,35 @@ def partial_requests(port):
     return []
 
 
+def crowd_past_maxmemory_clients(port):
+    # Many clients, each within its own limits, together past maxmemory-clients: the ones whose
+    # buffers grow past it are closed and counted (evicted_clients), the total stays near the limit.
+    admin = Client(port)
+    admin.call("CONFIG", "SET", "maxmemory-clients", "48mb")
+    admin.call("SET", "eight", b"e" * (8 * MIB))
+    before = int(info_field(port, "stats", "evicted_clients"))
+    crowd = []
+    for _ in range(16):
+        c = Client(port)
+        c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
+        c.sock.sendall(encode(["GET", "eight"]))
+        crowd.append(c)
+    time.sleep(1)
+    evicted = int(info_field(port, "stats", "evicted_clients")) - before
+    clients_memory = int(info_field(port, "memory", "mem_clients_normal"))
+    failures = []
+    if evicted < 4:
+        failures.append(f"evicted_clients +{evicted}: 16 clients of ~8 MiB each fit 48mb")
+    if clients_memory > 48 * MIB + 16 * MIB:
+        failures.append(f"mem_clients_normal {clients_memory} past maxmemory-clients")
+    for c in crowd:
+        c.close()
+    admin.call("CONFIG", "SET", "maxmemory-clients", "1gb")
+    admin.call("DEL", "eight")
+    admin.close()
+    return failures
+
+
 ATTACKS = [
     ("MGET of a 1 MiB value x1000, read", 48 * MIB, mget_amplification(1000)),
     ("MGET of a 1 MiB value x4200, read", 48 * MIB, mget_amplification(4200)),
@@ -341,6 +370,7 @@ ATTACKS = [
     ("request limits", 160 * MIB, request_limits),
     ("pipelined flood, never read", 48 * MIB, pipeline_flood),
     ("20 clients with half-sent 30 MiB values", 96 * MIB, partial_requests),
+    ("16 clients holding 8 MiB replies past maxmemory-clients 48mb", 96 * MIB, crowd_past_maxmemory_clients),
     ("20 SETs of 32 MiB under maxmemory 64mb", 256 * MIB, maxmemory_oom),
     ("200 MiB of SETs under maxmemory 32mb allkeys-lru", 160 * MIB, maxmemory_lru),
 ]

@@ -28,6 +28,7 @@ import hashlib
 import json
 import os
 import re
+import selectors
 import shutil
 import socket
 import subprocess
@@ -273,23 +274,38 @@ def check_slow_readers(port, www, server_pid, count):
     bound_mib = max(64, count * 256 / 1024)
     expect(growth_mib < bound_mib, f"RSS grew {growth_mib:.1f} MiB with {count} slow readers (bound {bound_mib} MiB; "
                                     f"the file is {big / 2**20:.0f} MiB)")
-    # Then each reader takes the rest: every one gets the whole, right body.
+    # Then every reader takes the rest, all at once (one after another, the last ones would rightly be
+    # dropped by the server's send timeout): each gets the whole, right body.
     want = hashlib.sha256(open(os.path.join(www, "big.bin"), "rb").read()).hexdigest()
+    selector = selectors.DefaultSelector()
+    left = {}
     for r in readers:
         s, _, digest, data = r
         head, _, body = data.partition(b"\r\n\r\n")
         expect(b" 200 " in head.split(b"\r\n")[0], f"slow reader got {head[:40]!r}")
         digest.update(body)
-        got = len(body)
-        s.setblocking(True)
-        while got < big:
-            chunk = s.recv(1 << 20)
-            if not chunk:
-                break
-            digest.update(chunk)
-            got += len(chunk)
-        s.close()
-        expect(got == big and digest.hexdigest() == want, f"slow reader got {got} of {big} bytes or a wrong body")
+        s.setblocking(False)
+        left[s] = [len(body), digest]
+        selector.register(s, selectors.EVENT_READ)
+    deadline = time.monotonic() + 600
+    while left and time.monotonic() < deadline:
+        for key, _ in selector.select(timeout=GUARD_S):
+            s = key.fileobj
+            try:
+                chunk = s.recv(1 << 20)
+            except BlockingIOError:
+                continue
+            state = left[s]
+            if chunk:
+                state[0] += len(chunk)
+                state[1].update(chunk)
+            if not chunk or state[0] >= big:
+                selector.unregister(s)
+                s.close()
+                expect(state[0] == big and state[1].hexdigest() == want,
+                       f"slow reader got {state[0]} of {big} bytes or a wrong body")
+                del left[s]
+    expect(not left, f"{len(left)} slow readers unfinished")
     print(f"     slow readers: {count} x {big / 2**20:.0f} MiB, RSS {before / 1024:.1f} -> peak {peak / 1024:.1f} MiB "
           f"(growth {growth_mib:.1f} MiB, bound {bound_mib:.0f})")
 

@@ -4,7 +4,8 @@
 usage: aof_e2e.py --profile P [--wasio-run PATH] [--cycles N] [--fsync always,everysec] -- PROGRAM
 
 1. Crash cycles, per fsync policy: clients run pipelined SET/INCR load and record every acknowledged
-   reply (with its time); wasio-run (or the native program) is killed with SIGKILL at a random
+   reply (with its time), one more sends 2 MiB values (so some kills land inside an AOF write, which
+   the kernel stops at a fatal signal, and leave a command cut short); wasio-run (or the native program) is killed with SIGKILL at a random
    moment; redis-check-aof must find the file valid or cut short at the end (never corrupt inside);
    after a restart every acknowledged write must be there (`always`), or whatever is missing must
    have been acknowledged within the last second before the kill (`everysec`).
@@ -13,7 +14,8 @@ usage: aof_e2e.py --profile P [--wasio-run PATH] [--cycles N] [--fsync always,ev
    file holds exactly the same keys, values and expiring keys as kv restarted on it (full dump).
 3. Truncation: a copy cut inside its last command: redis-check-aof reports it, kv loads everything
    before it with a warning and repairs the file.
-4. Disk full: a 1 MiB tmpfs the test mounts (as root; the phase is skipped, saying so, when mounting
+4. SIGTERM under load: exit 0 after the drain, the file valid, every acknowledged write there.
+5. Disk full: a 1 MiB tmpfs the test mounts (as root; the phase is skipped, saying so, when mounting
    is impossible): writes get -MISCONF, reads work, INFO persistence says err, and once space is
    freed the held write is acknowledged, writes are accepted again, and nothing acknowledged is lost.
 
@@ -153,7 +155,7 @@ def check_aof(path, allow_truncated):
 class Load:
     """Pipelined SET/INCR from `clients` connections; records each acknowledged reply with its time."""
 
-    def __init__(self, port, tag, clients=4, batch=16):
+    def __init__(self, port, tag, clients=4, batch=16, big_clients=0):
         self.acked_sets = {}   # key -> (value, time)
         self.acked_incrs = {}  # counter -> [(value, time)]
         self.sent_incrs = {}
@@ -162,6 +164,10 @@ class Load:
         self.lock = threading.Lock()
         self.threads = [threading.Thread(target=self.run, args=(port, f"{tag}:w{w}", batch), daemon=True)
                         for w in range(clients)]
+        # Large values make the AOF's writes long enough that a kill can land inside one: the kernel
+        # stops a write to a file at a fatal signal, leaving a command cut short.
+        self.threads += [threading.Thread(target=self.run_big, args=(port, f"{tag}:big{w}"), daemon=True)
+                         for w in range(big_clients)]
         for t in self.threads:
             t.start()
 
@@ -196,6 +202,27 @@ class Load:
                         self.errors.append(f"{cmd}: {reply!r}")
         except (OSError, EOFError, ValueError):
             pass  # the server was killed
+        finally:
+            c.close()
+
+    def run_big(self, port, name):
+        try:
+            c = Client(port, timeout=30)
+        except OSError as e:
+            self.errors.append(f"{name}: connect: {e}")
+            return
+        value = os.urandom(1 << 20).hex()  # 2 MiB
+        i = 0
+        try:
+            while not self.stop:
+                i += 1
+                key = f"{name}:{i}"
+                if c.call("SET", key, value) != b"+OK":
+                    self.errors.append(f"{key}: not OK")
+                    return
+                self.acked_sets[key] = (value.encode(), time.monotonic())
+        except (OSError, EOFError, ValueError):
+            pass
         finally:
             c.close()
 
@@ -242,7 +269,7 @@ def crash_cycles(args, policy, cycles, workdir):
     previous = {}
     kv.start()
     for cycle in range(cycles):
-        load = Load(kv.port, f"{policy}:{cycle}")
+        load = Load(kv.port, f"{policy}:{cycle}", big_clients=1)
         time.sleep(rng.uniform(0.3, 1.5))
         kill_time = time.monotonic()
         kv.kill()
@@ -255,8 +282,11 @@ def crash_cycles(args, policy, cycles, workdir):
         if not valid:
             print(f"FAIL: {policy} cycle {cycle}: redis-check-aof after the kill:\n{said}", file=sys.stderr)
             ok = False
+        verdict = said.splitlines()[-1]
         if "is valid" not in said:
             truncated_seen += 1
+            m = re.search(r"size=(\d+), ok_up_to=(\d+)", said)
+            verdict = f"cut short: size={m.group(1)}, ok_up_to={m.group(2)} ({said.splitlines()[-1]})"
         kv.start()
         if "short read" in kv.lines():
             print(f"{policy} cycle {cycle}: kv loaded a truncated tail (as aof-load-truncated yes does)")
@@ -271,13 +301,43 @@ def crash_cycles(args, policy, cycles, workdir):
         previous.update({k: v for k, (v, _) in load.acked_sets.items()})
         incrs = sum(len(a) for a in load.acked_incrs.values())
         print(f"{policy} cycle {cycle}: {len(load.acked_sets)} SET and {incrs} INCR acknowledged, "
-              f"{missing} missing after the restart, redis-check-aof: {said.splitlines()[-1]}")
+              f"{missing} missing after the restart, redis-check-aof: {verdict}")
         for f in failures[:10]:
             print(f"FAIL: {policy} cycle {cycle}: {f}", file=sys.stderr)
         ok = ok and not failures
     kv.stop()
     print(f"{policy}: {cycles} kill -9 cycles, {truncated_seen} left a cut-short tail")
     return ok
+
+
+def sigterm_drain(args, workdir):
+    """SIGTERM under load: the clients' acknowledged writes are all there, the file is valid, exit 0."""
+    host_dir = os.path.join(workdir, "sigterm")
+    os.makedirs(host_dir)
+    kv = Kv(args, host_dir, ["--appendfsync", "everysec"])
+    kv.start()
+    load = Load(kv.port, "sigterm")
+    time.sleep(0.5)
+    os.killpg(kv.server.process.pid, signal.SIGTERM)
+    code = kv.server.wait(timeout=CLIENT_TIMEOUT_S)
+    load.join()
+    kv.stop()
+    ok = True
+    if code != 0 or "shut down cleanly, the AOF written and fsynced" not in kv.lines():
+        print(f"FAIL: SIGTERM: exit {code}, said:\n{kv.lines()}", file=sys.stderr)
+        ok = False
+    valid, said = check_aof(os.path.join(host_dir, "appendonly.aof"), allow_truncated=False)
+    if not valid:
+        print(f"FAIL: redis-check-aof after SIGTERM: {said}", file=sys.stderr)
+        ok = False
+    kv.start()
+    failures, missing = verify(load, kv.port, "always", time.monotonic())
+    kv.stop()
+    for f in failures[:10]:
+        print(f"FAIL: SIGTERM: {f}", file=sys.stderr)
+    print(f"SIGTERM under load: exit {code}, {len(load.acked_sets)} SET acknowledged, {missing} missing after the "
+          f"restart, redis-check-aof: {said.splitlines()[-1]}")
+    return ok and not failures
 
 
 def start_redis_on(directory):
@@ -492,7 +552,7 @@ def main():
     parser.add_argument("--cycles", type=int, default=3, help="kill -9 cycles per fsync policy")
     parser.add_argument("--fsync", default="always,everysec")
     parser.add_argument("--seed", type=int, default=None)
-    parser.add_argument("--phases", default="crash,rewrite,diskfull")
+    parser.add_argument("--phases", default="crash,sigterm,rewrite,diskfull")
     parser.add_argument("program", nargs="+")
     args = parser.parse_args()
     if args.seed is None:
@@ -509,6 +569,8 @@ def main():
         if "crash" in phases:
             for policy in args.fsync.split(","):
                 ok = crash_cycles(args, policy, args.cycles, workdir) and ok
+        if "sigterm" in phases:
+            ok = sigterm_drain(args, workdir) and ok
         if "rewrite" in phases:
             ok = rewrite_and_compare(args, workdir) and ok
         if "diskfull" in phases:

@@ -132,7 +132,7 @@ TRANSCRIPT += [
 ]
 # redis-server runs with kv's defaults where they differ from Redis's, so the values compare.
 REDIS_ARGS = ["--databases", "1", "--maxmemory", "2gb", "--proto-max-bulk-len", "32mb",
-              "--client-output-buffer-limit", "normal 64mb 16mb 60"]
+              "--client-output-buffer-limit", "normal 64mb 16mb 60", "--maxmemory-clients", "1gb"]
 INLINE_TRANSCRIPT = b'PING\r\nSET inline "quoted value"\r\nGET inline\r\nEXISTS inline x\r\n\r\nDEL inline\r\n'
 
 

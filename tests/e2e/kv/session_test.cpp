@@ -146,4 +146,34 @@ TEST_F(Session, BuffersAreCountedInClientMemoryAndReleased) {
   EXPECT_EQ(stats_.client_buffer_bytes, 0u);
 }
 
+TEST_F(Session, TheClientGrowingPastMaxmemoryClientsIsClosedAndCounted) {
+  engine_.config().maxmemory_clients = 1u << 20;
+  stats_.client_buffer_bytes = 900u << 10;  // what other clients hold
+  kv::session s(engine_, stats_);
+  feed(s, "PING\r\n");  // within the grace every client has
+  EXPECT_EQ(s.output().view(), "+PONG\r\n");
+  s.output_sent(s.output().size());
+  const std::string header = "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$400000\r\n";
+  auto room = s.input_space();
+  std::memcpy(room.data(), header.data(), header.size());
+  s.input_committed(header.size());
+  s.process(now_);
+  std::size_t sent = 0;
+  while (!s.over_output_limit() && sent < 400000) {
+    room = s.input_space();
+    if (room.empty()) break;
+    const std::size_t n = std::min(room.size(), std::size_t{16384});
+    std::memset(room.data(), 'x', n);
+    s.input_committed(n);
+    sent += n;
+    s.process(now_);
+  }
+  EXPECT_TRUE(s.over_output_limit());
+  EXPECT_TRUE(s.evicted_for_client_memory());
+  EXPECT_EQ(stats_.evicted_clients, 1u);
+  EXPECT_LT(sent, 400000u);
+  EXPECT_LE(stats_.client_buffer_bytes, (900u << 10) + 64);  // its buffers are gone (an empty string may keep a few bytes)
+  stats_.client_buffer_bytes = 0;
+}
+
 }  // namespace

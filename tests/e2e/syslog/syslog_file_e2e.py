@@ -9,7 +9,7 @@ anything else is natively linked, run with WASIO_DIR=TMP::/logs. Checks (all by 
   numbered messages each into /logs/out.jsonl rotating every 300 KB: every message exactly once
   across out.jsonl, out.jsonl.1, ...; every line valid JSON; no file past the rotation size (each
   line is far shorter); the receiver's output summary agrees.
-- kill: 8 loggers with 5x the messages and 8 counting senders (threads that know exactly how many
+- kill: 8 loggers reading 10x the messages from a pipe, and 8 counting senders (threads that know exactly how many
   messages they handed to the kernel), a huge --flush-ms (only --flush-bytes writes); mid-load the
   loggers are stopped (SIGSTOP) and the senders stop, and once the kernel holds nothing in flight
   (ss shows empty queues on both ends) the receiver gets kill -9: no file ends inside a line, every
@@ -70,14 +70,36 @@ def write_message_files(folder, count, per_kind=2):
     return loggers
 
 
-def start_loggers(port, loggers):
+def start_loggers(port, loggers, from_stdin=False):
+    """One logger per entry, reading its file (-f), or with from_stdin its standard input, fed by a
+    thread: a logger that way is still sending for as long as the test lets it."""
     processes = []
     for fmt, octet, tag, path, _ in loggers:
         command = ["logger", "--tcp", "--server", "127.0.0.1", "--port", str(port), f"--{fmt}", "-t", tag,
-                   "-p", "local3.warning", "-f", path]
+                   "-p", "local3.warning"]
         if octet:
             command.append("--octet-count")
-        processes.append(subprocess.Popen(command))
+        if not from_stdin:
+            processes.append(subprocess.Popen(command + ["-f", path]))
+            continue
+        process = subprocess.Popen(command, stdin=subprocess.PIPE)
+
+        def feed(pipe=process.stdin, source=path):
+            # Paced (100 lines every 5 ms at most), so the logger is still sending when the test acts,
+            # however fast the machine: its socket buffer alone could swallow the whole file.
+            try:
+                with open(source, "rb") as f:
+                    lines = f.readlines()
+                for at in range(0, len(lines), 100):
+                    pipe.write(b"".join(lines[at:at + 100]))
+                    pipe.flush()
+                    time.sleep(0.005)
+                pipe.close()
+            except OSError:  # the logger was killed first
+                pass
+
+        threading.Thread(target=feed, daemon=True).start()
+        processes.append(process)
     return processes
 
 
@@ -191,12 +213,12 @@ class counted_sender:
 
 def check_kill(args, folder):
     problems = []
-    loggers = write_message_files(folder, args.messages * 5)
+    loggers = write_message_files(folder, args.messages * 10)
     receiver = start_receiver(args, folder, ["--flush-ms", "3600000", "--flush-bytes", str(FLUSH_BYTES),
                                              "--rotate-bytes", str(ROTATE_BYTES), "--rotate-keep", "1000"])
     processes, senders = [], []
     try:
-        processes = start_loggers(receiver.port, loggers)
+        processes = start_loggers(receiver.port, loggers, from_stdin=True)
         senders = [counted_sender(receiver.port, i) for i in range(8)]
         # Mid-load: once some lines are in files (the loggers have far more to send).
         deadline = time.monotonic() + GUARD_S

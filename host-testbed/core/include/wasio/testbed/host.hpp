@@ -167,6 +167,11 @@ class host {
   ///   any fd is ready every fd subscription gets an event; read nbytes = max(bytes waiting, 1);
   ///   write nbytes = 0; POLLNVAL -> error badf, POLLERR -> error io, POLLHUP -> HANGUP (for a stream
   ///   with bytes waiting these show once the bytes are read: FIONREAD alone confirms it then).
+  /// Files and directories: a regular file is always ready, both ways (POSIX and wasmtime), read
+  ///   nbytes = bytes from the offset to the end (legacy: at least 1), write nbytes 0; a directory
+  ///   gets an event with error badf (wasmtime-legacy: the whole call fails with badf). uvwasi
+  ///   answers a regular file with a whole-call perm; the uvwasi profile does not copy that (a
+  ///   guest polling a file would fail only there; docs/filesystem.md).
   errc poll_oneoff(std::span<const abi::subscription> in, std::span<abi::event> out, std::uint32_t& nevents);
   /// Errors: again (nothing pending, non-blocking listener), badf (not open, or a stream; in
   /// wasmtime-legacy anything but a listener, stdio included), notsock (stdio), mfile (open_fd_count() reached max_open_fds: the connection stays pending; also a host
