@@ -9,7 +9,9 @@ packages=(
   node-llhttp wrk apache2-utils nghttp2-client redis-tools redis-server gnuplot-nox bsdutils
   pkgconf
   nginx wget iproute2 rsyslog
-  libssl-dev systemd
+  rustc libstd-rust-dev-wasm32
+  libssl-dev openssl
+  systemd
 )
 
 # One dpkg-query for all: it prints a line per installed package and is silent about unknown ones.

@@ -27,6 +27,8 @@ constexpr rt::clock::duration linger_time = 1s;
 constexpr std::size_t linger_max_bytes = 4u << 20;
 // Refusals (503) in progress at once; past this a client over the limit is closed without a word.
 constexpr std::size_t max_refusing = 64;
+// How long an idle connection keeps its big read buffer before giving it back.
+constexpr rt::clock::duration big_buffer_grace = 1s;
 // After running out of descriptors, accepting pauses this long so closing connections can free some.
 constexpr std::chrono::milliseconds descriptor_pause = 50ms;
 
@@ -224,10 +226,7 @@ wasio::task<void> http_server::serve(rt::tcp_stream stream, [[maybe_unused]] slo
       unfed.remove_prefix(connection.feed(unfed));
     } else {
       const bool idle = connection.phase() == connection_phase::idle;
-      if (idle) {
-        connection.release_idle_buffers();
-        input.reset();
-      }
+      if (idle) connection.release_idle_buffers();
       const rt::clock::duration wait = deadline - rt::clock::now();
       if (wait <= rt::clock::duration::zero()) {
         silent_close = idle;
@@ -238,24 +237,32 @@ wasio::task<void> http_server::serve(rt::tcp_stream stream, [[maybe_unused]] slo
       // other connections run first makes the read below find it rather than park.
       if (answered) co_await rt::yield();
       std::span<char> into(idle_input);
-      if (!idle) {
+      // An idle connection that just used the big buffer keeps it for a short while (its next
+      // request likely has a body too), then gives it back and waits with the small one.
+      const bool keep_big = idle && input && wait > big_buffer_grace;
+      if (!idle || keep_big) {
         if (!input) input = std::make_unique_for_overwrite<char[]>(read_buffer_bytes);
         into = std::span<char>(input.get(), read_buffer_bytes);
       }
       // Between requests a shutdown ends the wait; inside a request the read goes on (its deadline
       // bounds it), so a request that is arriving still gets its answer.
+      const rt::clock::duration read_wait = keep_big ? big_buffer_grace : wait;
       wasio::result<std::size_t> got = wasio::fail(errc::canceled);
       if (idle && service_ != nullptr)
         got = co_await rt::with_stop(service_->shutdown_token(),
-                                     rt::with_timeout(wait, stream.read(std::as_writable_bytes(into))));
+                                     rt::with_timeout(read_wait, stream.read(std::as_writable_bytes(into))));
       else
-        got = co_await rt::with_timeout(wait, stream.read(std::as_writable_bytes(into)));
+        got = co_await rt::with_timeout(read_wait, stream.read(std::as_writable_bytes(into)));
       if (!got && got.error() == errc::canceled && service_ != nullptr && service_->shutdown_requested() &&
           connection.phase() == connection_phase::idle) {
         silent_close = true;
         break;
       }
       if (!got) {
+        if (got.error() == errc::timedout && keep_big) {
+          input.reset();  // quiet for big_buffer_grace: nothing was consumed, wait on with the small buffer
+          continue;
+        }
         if (got.error() == errc::timedout) {
           silent_close = connection.phase() == connection_phase::idle;
           connection.on_timeout();

@@ -1,36 +1,24 @@
 // The HTTP/1.1 rules llhttp 8.1 lets through (see request_validator.hpp for the table).
 #include "request_validator.hpp"
 
+#include <algorithm>
+#include <cstring>
+
 namespace http {
 namespace {
 
 constexpr std::size_t max_version_word = 16;
 
-// RFC 9110 5.6.2: tchar.
-bool is_tchar(unsigned char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+': case '-': case '.':
-    case '^': case '_': case '`': case '|': case '~':
-      return true;
-    default:
-      return false;
-  }
-}
-
-// RFC 3986 3.2.2 and 3.2.3: the bytes of uri-host (reg-name, IPv4, IP-literal) and ":" port.
-bool is_host_byte(unsigned char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  switch (c) {
-    case '-': case '.': case '_': case '~':                                      // unreserved
-    case '!': case '$': case '&': case '\'': case '(': case ')': case '*': case '+': case ',': case ';':
-    case '=':                                                                    // sub-delims
-    case '%': case ':': case '[': case ']':                                      // pct-encoded, port, IP-literal
-      return true;
-    default:
-      return false;
-  }
-}
+// RFC 3986 3.2.2 and 3.2.3: the bytes of uri-host (reg-name, IPv4, IP-literal) and ":" port:
+// unreserved, sub-delims, pct-encoded's '%', ':' and the IP-literal's brackets.
+constexpr std::array<bool, 256> host_table = [] {
+  std::array<bool, 256> t{};
+  for (int c = 'a'; c <= 'z'; ++c) t[c] = true;
+  for (int c = 'A'; c <= 'Z'; ++c) t[c] = true;
+  for (int c = '0'; c <= '9'; ++c) t[c] = true;
+  for (const char c : std::string_view("-._~!$&'()*+,;=%:[]")) t[static_cast<unsigned char>(c)] = true;
+  return t;
+}();
 
 bool equals_lower(std::string_view text, std::string_view lower) {
   if (text.size() != lower.size()) return false;
@@ -44,35 +32,67 @@ bool equals_lower(std::string_view text, std::string_view lower) {
 
 }  // namespace
 
-void request_validator::begin() { *this = request_validator(); }
+void request_validator::begin() {
+  broken_ = rejection{};
+  line_started_ = false;
+  request_line_done_ = false;
+  version_word_.clear();
+  word_too_long_ = false;
+  after_lf_ = false;
+  field_length_ = 0;
+  field_ = field_kind::other;
+  in_trailers_ = false;
+  host_count_ = 0;
+  host_value_.clear();
+  host_too_long_ = false;
+}
 
 void request_validator::reject(status code, std::string_view rule) {
   if (!broken_) broken_ = rejection{code, rule};
 }
 
 void request_validator::scan_head(std::string_view bytes) {
-  for (const char c : bytes) {
-    // llhttp 8.1 (strict mode too) takes a line starting with SP or HTAB as the previous field
-    // value's continuation: an obs-fold, which RFC 9112 5.2 lets a server reject, and which hides a
-    // folded Content-Length or Transfer-Encoding from anything that reads lines.
-    if (after_lf_ && (c == ' ' || c == '\t')) reject(status::bad_request, "obs-fold");
-    after_lf_ = c == '\n';
-    if (request_line_done_) continue;
-    // The request line's last word is the protocol (llhttp accepts RTSP/1.0 and, with no version at
-    // all, HTTP/0.9). CR and LF before the request line are the empty lines RFC 9112 2.2 allows.
-    if (c == '\r' || c == '\n') {
-      if (c == '\n' && line_started_) request_line_done_ = true;
-      continue;
-    }
+  if (bytes.empty()) return;
+  // llhttp 8.1 (strict mode too) takes a line starting with SP or HTAB as the previous field
+  // value's continuation: an obs-fold, which RFC 9112 5.2 lets a server reject, and which hides a
+  // folded Content-Length or Transfer-Encoding from anything that reads lines. Only the byte after
+  // each LF matters, so memchr does the walking.
+  if (after_lf_ && (bytes.front() == ' ' || bytes.front() == '\t')) reject(status::bad_request, "obs-fold");
+  for (const char* lf = static_cast<const char*>(std::memchr(bytes.data(), '\n', bytes.size())); lf != nullptr;) {
+    const std::size_t next = static_cast<std::size_t>(lf - bytes.data()) + 1;
+    if (next < bytes.size() && (bytes[next] == ' ' || bytes[next] == '\t')) reject(status::bad_request, "obs-fold");
+    lf = next < bytes.size() ? static_cast<const char*>(std::memchr(bytes.data() + next, '\n', bytes.size() - next))
+                             : nullptr;
+  }
+  after_lf_ = bytes.back() == '\n';
+  if (!request_line_done_) scan_request_line(bytes);
+}
+
+void request_validator::scan_request_line(std::string_view bytes) {
+  // The request line's last word is the protocol (llhttp accepts RTSP/1.0 and, with no version at
+  // all, HTTP/0.9). CR and LF before the request line are the empty lines RFC 9112 2.2 allows.
+  if (!line_started_) {
+    const std::size_t first = bytes.find_first_not_of("\r\n");
+    if (first == std::string_view::npos) return;
+    bytes.remove_prefix(first);
     line_started_ = true;
-    if (c == ' ') {
-      version_word_.clear();
-      word_too_long_ = false;
-    } else if (version_word_.size() < max_version_word) {
-      version_word_ += c;
-    } else {
-      word_too_long_ = true;
-    }
+  }
+  const std::size_t lf = bytes.find('\n');
+  std::string_view line = bytes.substr(0, lf);
+  const std::size_t space = line.rfind(' ');
+  if (space != std::string_view::npos) {
+    version_word_.clear();
+    word_too_long_ = false;
+    line.remove_prefix(space + 1);
+  }
+  if (version_word_.size() + line.size() > max_version_word) {
+    word_too_long_ = true;
+    line = line.substr(0, max_version_word - std::min(max_version_word, version_word_.size()));
+  }
+  version_word_.append(line);
+  if (lf != std::string_view::npos) {
+    request_line_done_ = true;
+    if (!version_word_.empty() && version_word_.back() == '\r') version_word_.pop_back();  // the CR may have come apart
   }
 }
 
@@ -85,13 +105,11 @@ void request_validator::scan_framing(std::string_view bytes) {
 }
 
 void request_validator::on_field(std::string_view part) {
-  for (const char c : part)
-    if (!is_tchar(static_cast<unsigned char>(c))) reject(status::bad_request, "field name is not a token");
-  // Only "host" matters here: keep the first four bytes and the length.
-  for (const char c : part) {
-    if (field_length_ < field_name_.size()) field_name_[field_length_] = c;
-    ++field_length_;
-  }
+  // The bytes of a name are tchars: llhttp's strict mode checks that itself (its default build lets
+  // a space through); what it lets through, an empty name, on_field_complete checks. Only "host" matters here: keep the first four bytes and the length.
+  if (field_length_ < field_name_.size())
+    std::memcpy(field_name_.data() + field_length_, part.data(), std::min(part.size(), field_name_.size() - field_length_));
+  field_length_ += part.size();
 }
 
 void request_validator::on_field_complete() {
@@ -107,20 +125,19 @@ void request_validator::on_field_complete() {
   field_length_ = 0;
 }
 
-void request_validator::on_value(std::string_view part) {
-  if (field_ != field_kind::host) return;
+void request_validator::on_host_value(std::string_view part) {
   if (host_value_.size() + part.size() > max_host_bytes) host_too_long_ = true;
   else host_value_.append(part);
 }
 
-void request_validator::on_value_complete() {
-  if (field_ != field_kind::host) return;
+void request_validator::on_host_value_complete() {
   field_ = field_kind::other;
   std::string_view value = host_value_;
   while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
   if (host_too_long_) reject(status::bad_request, "Host too long");
-  for (const char c : value)
-    if (!is_host_byte(static_cast<unsigned char>(c))) reject(status::bad_request, "Host is not uri-host[:port]");
+  bool valid = true;
+  for (const char c : value) valid &= host_table[static_cast<unsigned char>(c)];
+  if (!valid) reject(status::bad_request, "Host is not uri-host[:port]");
 }
 
 bool request_validator::version_word_is_higher_major() const {

@@ -6,7 +6,8 @@
 /// llhttp is built with LLHTTP_STRICT_MODE=1 (examples/http/CMakeLists.txt), llhttp's own switch
 /// that closes two gaps of its default build: the CRLF after chunk data is checked (the default
 /// build skips any two bytes, so `5\r\nhelloXX5\r\nworld\r\n0\r\n\r\n` parsed as "helloworld": request
-/// smuggling), and a space in a header name is rejected. What strict mode still lets through, this
+/// smuggling), and a header name must be made of tchars (the default build lets a space through).
+/// What strict mode still lets through, this
 /// class closes; each rule below names the llhttp behaviour it answers:
 ///
 /// | rule (RFC)                                                   | llhttp 8.1 (strict)              | answer |
@@ -59,9 +60,14 @@ class request_validator {
   /// llhttp's header-name span (a name may arrive in several spans), and the end of the name.
   void on_field(std::string_view part);
   void on_field_complete();
-  /// llhttp's header-value span, and the end of the value.
-  void on_value(std::string_view part);
-  void on_value_complete();
+  /// llhttp's header-value span, and the end of the value (inline: called for every field, they
+  /// only look further at Host).
+  void on_value(std::string_view part) {
+    if (field_ == field_kind::host) on_host_value(part);
+  }
+  void on_value_complete() {
+    if (field_ == field_kind::host) on_host_value_complete();
+  }
   /// The trailer section begins: fields from now on are trailers (Host counts only in the head).
   void begin_trailers() { in_trailers_ = true; }
 
@@ -76,6 +82,9 @@ class request_validator {
 
  private:
   void reject(status code, std::string_view rule);
+  void scan_request_line(std::string_view bytes);
+  void on_host_value(std::string_view part);
+  void on_host_value_complete();
   bool version_word_is_higher_major() const;
 
   rejection broken_;

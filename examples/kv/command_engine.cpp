@@ -80,8 +80,6 @@ std::size_t decimal_digits(std::size_t n) {
   return digits;
 }
 
-bool is_denyoom(const command_engine::command& c);
-
 void wrong_arity(std::string_view name, reply_buffer& out) {
   out.error("ERR wrong number of arguments for '" + std::string(name) + "' command");
 }

@@ -32,10 +32,11 @@ struct environment_state {
 
 environment_state state_from_environment() {
   std::string problem;
-  auto config = detail::config_from_environment(problem);
+  int status = 2;
+  auto config = detail::config_from_environment(problem, &status);
   if (!config) {
     std::fprintf(stderr, "wasio: %s\n", problem.c_str());
-    std::exit(2);
+    std::exit(status);
   }
   // Like wasio-run: the control stream is the first fd after the directories and the listeners.
   const auto control_fd = static_cast<abi::fd>(3 + config->preopens.size() + config->listeners.size());
@@ -73,8 +74,9 @@ environment_state state_from_environment() {
   }
   for (const auto& listener : (*created)->listeners()) {
     const bool v6 = listener.address.find(':') != std::string::npos;
-    std::fprintf(stderr, "wasio-run: listening on %s%s%s:%u (fd %u)\n", v6 ? "[" : "", listener.address.c_str(),
-                 v6 ? "]" : "", static_cast<unsigned>(listener.port), static_cast<unsigned>(listener.fd));
+    std::fprintf(stderr, "wasio-run: listening on %s%s%s:%u (fd %u%s)\n", v6 ? "[" : "", listener.address.c_str(),
+                 v6 ? "]" : "", static_cast<unsigned>(listener.port), static_cast<unsigned>(listener.fd),
+                 listener.tls ? ", tls" : "");
   }
   environment_state state;
   state.h = std::move(created.value());

@@ -200,6 +200,22 @@ def transcript(port):
         return replies
 
 
+# Header and inline lines with a NUL before their line end: Redis looks for the end with strchr,
+# which stops at the NUL, so the line never ends and is refused once past 64 KiB. Each is exactly one
+# byte past the limit (counted from the line's start), so the server has read all of it when it
+# closes (a FIN, not a reset).
+NUL_LINES = [b"PING\0" + b"x" * 65532, b"*1\0" + b"x" * 65534, b"*1\r\n$4\0" + b"x" * 65534]
+
+
+def nul_lines(port):
+    replies = []
+    for request in NUL_LINES:
+        with socket.create_connection(("127.0.0.1", port), timeout=CLIENT_TIMEOUT_S) as s:
+            s.sendall(request)
+            replies.append(s.makefile("rb").read())  # the error, then the close
+    return replies
+
+
 def redis_cli_session(port):
     """What a person typing into redis-cli sees (its formatting of each reply)."""
     outputs = []
@@ -290,11 +306,16 @@ def main():
                 if a != b:
                     print(f"FAIL: {args_}: kv replied {a!r}, redis-server {b!r}", file=sys.stderr)
                     ok = False
+            for request, a, b in zip(NUL_LINES, nul_lines(server.port), nul_lines(redis[1])):
+                if a != b:
+                    print(f"FAIL: {request[:12]!r}...: kv replied {a!r}, redis-server {b!r}", file=sys.stderr)
+                    ok = False
             cli_ours, cli_theirs = redis_cli_session(server.port), redis_cli_session(redis[1])
             if cli_ours != cli_theirs:
                 print(f"FAIL: redis-cli session differs:\n kv:    {cli_ours}\n redis: {cli_theirs}", file=sys.stderr)
                 ok = False
-            print(f"transcript: {len(ours)} replies compared with redis-server, redis-cli session compared")
+            print(f"transcript: {len(ours)} replies and {len(NUL_LINES)} NUL-line closes compared with redis-server, "
+                  "redis-cli session compared")
         else:
             print("transcript: redis-server not installed, replies not compared")
         ok = check_limits(server.port) and ok
