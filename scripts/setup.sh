@@ -11,6 +11,7 @@ packages=(
   nginx wget iproute2 rsyslog
   rustc libstd-rust-dev-wasm32
   libssl-dev openssl
+  systemd
 )
 
 # One dpkg-query for all: it prints a line per installed package and is silent about unknown ones.

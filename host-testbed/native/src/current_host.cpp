@@ -56,8 +56,14 @@ environment_state state_from_environment() {
     timeout = *parsed;
   }
   config->env.push_back(std::string(shutdown_timeout_variable) + "=" + std::to_string(timeout.count()));
+  const host_config kept = *config;  // for naming the listener that fails
   auto created = host::create(std::move(*config));
   if (!created) {
+    // Status 1, as wasio-run's for the same failure (2 is for usage errors in both).
+    if (const std::string which = first_failing_listener(kept); !which.empty()) {
+      std::fprintf(stderr, "wasio: cannot listen on %s (WASIO_TCPLISTEN)\n", which.c_str());
+      std::exit(1);
+    }
     auto reason = message(created.error());
     std::fprintf(stderr, "wasio: cannot start the host: %.*s\n", static_cast<int>(reason.size()), reason.data());
     std::exit(1);

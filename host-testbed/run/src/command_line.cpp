@@ -195,6 +195,10 @@ request through a control stream (fd WASIO_CONTROL_FD, after the listeners and t
 listens for them (wasio::rt::service); a guest that does not is ended at once by SIGTERM / SIGINT,
 and SIGHUP is ignored. A second SIGTERM / SIGINT, or the timeout, ends a draining guest at once.
 
+limits: at most 16,384 guest descriptors open at once (stdio, directories and listeners included;
+sock_accept then answers mfile and the connection waits in the backlog), and 65,536 subscriptions
+per poll_oneoff call (inval beyond).
+
 exit status: the guest's proc_exit code (0 when _start returns, so 0 after a clean drain); 134
 when the guest traps (one line "wasio-run: trap: ..." on stderr); 128 + the signal's number (143
 SIGTERM, 130 SIGINT) when a signal ended the guest before it finished; 1 when the module cannot be

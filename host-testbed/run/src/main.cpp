@@ -1,5 +1,6 @@
 // wasio-run: runs a WASI preview1 command module through wasm2c on the wasio host testbed.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -31,13 +32,31 @@ int complain(const std::string& line, int status) {
   return status;
 }
 
-bool read_module(const std::string& path, std::vector<std::byte>& bytes) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::vector<char> chars((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  bytes.resize(chars.size());
-  for (std::size_t i = 0; i < chars.size(); ++i) bytes[i] = static_cast<std::byte>(chars[i]);
-  return !in.bad();
+/// Reads the whole module; on failure returns the reason (errno text: a directory, no permission,
+/// no such file) instead of throwing or guessing.
+std::string read_module(const std::string& path, std::vector<std::byte>& bytes) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::strerror(errno);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+    const int e = S_ISDIR(st.st_mode) ? EISDIR : errno;
+    ::close(fd);
+    return std::strerror(e);
+  }
+  std::byte chunk[1 << 16];
+  for (;;) {
+    const ssize_t n = ::read(fd, chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int e = errno;
+      ::close(fd);
+      return std::strerror(e);
+    }
+    if (n == 0) break;
+    bytes.insert(bytes.end(), chunk, chunk + n);
+  }
+  ::close(fd);
+  return {};
 }
 
 std::string printable_address(const std::string& address) {
@@ -87,7 +106,8 @@ int main(int argc, char** argv) {
   }
 
   std::vector<std::byte> bytes;
-  if (!read_module(cl.module, bytes)) return complain("cannot read " + cl.module, exit_cannot_run);
+  if (std::string why = read_module(cl.module, bytes); !why.empty())
+    return complain("cannot read " + cl.module + ": " + why, exit_cannot_run);
   auto info = testbed::wasm2c::read_module_info(bytes);
   if (!info) return complain(cl.module + " is not a valid wasm module", exit_cannot_run);
   // Refuse before translating: a module that cannot link should not cost a compile.
@@ -105,6 +125,15 @@ int main(int argc, char** argv) {
   const std::string cache_dir = cl.cache_dir ? *cl.cache_dir : run::default_cache_dir();
   run::compile_outcome compiled = run::compiled_module(bytes, cl.module, cache_dir);
   if (!compiled.ok) return complain(compiled.error, exit_cannot_run);
+  // Loaded before any listener opens, so "listening on" means the module is ready to run. An
+  // object that passes its hash but does not load (a cache from another wasio-run) is rebuilt once.
+  if (std::string load_error = run::load_module(compiled.shared_object); !load_error.empty()) {
+    std::fprintf(stderr, "wasio-run: %s: rebuilding it\n", load_error.c_str());
+    compiled = run::compiled_module(bytes, cl.module, cache_dir, true);
+    if (!compiled.ok) return complain(compiled.error, exit_cannot_run);
+    if (load_error = run::load_module(compiled.shared_object); !load_error.empty())
+      return complain(load_error, exit_cannot_run);
+  }
   if (cl.compile_only) return 0;
 
   testbed::host_config config;
@@ -128,9 +157,12 @@ int main(int argc, char** argv) {
                          std::to_string(cl.shutdown_timeout.count()));
   }
   if (cl.trace) config.trace = stderr;
+  const testbed::host_config kept = config;  // for naming the listener that fails
   auto created = testbed::host::create(std::move(config));
   if (!created) {
     errc e = created.error();
+    if (const std::string which = testbed::first_failing_listener(kept); !which.empty())
+      return complain("cannot listen on " + which + " (--tcplisten)", exit_cannot_run);
     return complain(std::string("cannot open the pre-opened directories and listeners: ") + std::string(message(e)),
                     exit_cannot_run);
   }

@@ -122,6 +122,11 @@ struct bound_directory {
 /// wasi_snapshot_preview1 outside this list is refused before it runs.
 std::span<const std::string_view> preview1_function_names();
 
+/// After host::create failed: the first listener of `config` that cannot be opened by itself, as
+/// "ADDR:PORT (REASON)", or "" when each opens alone (the failure was elsewhere). Binds and closes
+/// each one once; for messages only.
+std::string first_failing_listener(const host_config& config);
+
 class host {
  public:
   /// Binds and listens on every configured listener. Errors: addrinuse, addrnotavail, inval (also a
