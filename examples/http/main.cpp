@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
   // SIGTERM / SIGINT (through wasio-run's control stream, or natively) start a drain.
   auto svc = wasio::rt::service::open(rt);
   if (!svc) {
-    report("cannot listen for shutdown requests", svc.error());
+    wasio::report("http: cannot listen for shutdown requests", svc.error());
     return 1;
   }
   auto listeners = wasio::rt::tcp_listener::preopened(rt);
