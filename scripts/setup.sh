@@ -7,6 +7,8 @@ packages=(
   clang-19 lld-19 wasi-libc libc++-19-dev-wasm32 libc++abi-19-dev-wasm32 libclang-rt-19-dev-wasm32
   wabt libboost1.81-dev cmake ninja-build g++ libgtest-dev python3 curl socat netcat-openbsd
   node-llhttp wrk apache2-utils nghttp2-client redis-tools redis-server gnuplot-nox bsdutils
+  # the differential test runs the real uvwasi: Node's node:wasi
+  nodejs
 )
 
 # One dpkg-query for all: it prints a line per installed package and is silent about unknown ones.

@@ -193,13 +193,16 @@ errc host::fd_fdstat_set_flags(abi::fd fd, abi::fdflags flags) {
 
 errc host::fd_prestat_get(abi::fd fd, abi::prestat& out) {
   out = abi::prestat{};
-  impl_->trace_call("fd_prestat_get", errc::badf, "fd=", fd);
-  return errc::badf;
+  // uvwasi: stdio is open but no pre-open (inval); everywhere else an fd without a pre-open is badf.
+  errc result = impl_->fd_unsupported("fd_prestat_get", fd);
+  impl_->trace_call("fd_prestat_get", result, "fd=", fd);
+  return result;
 }
 
 errc host::fd_prestat_dir_name(abi::fd fd, std::span<std::byte> out) {
-  impl_->trace_call("fd_prestat_dir_name", errc::badf, "fd=", fd, ", len=", out.size());
-  return errc::badf;
+  errc result = impl_->fd_unsupported("fd_prestat_dir_name", fd);
+  impl_->trace_call("fd_prestat_dir_name", result, "fd=", fd, ", len=", out.size());
+  return result;
 }
 
 errc host::fd_unsupported(std::string_view function, abi::fd fd) {
