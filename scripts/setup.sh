@@ -7,6 +7,9 @@ packages=(
   clang-19 lld-19 wasi-libc libc++-19-dev-wasm32 libc++abi-19-dev-wasm32 libclang-rt-19-dev-wasm32
   wabt libboost1.81-dev cmake ninja-build g++ libgtest-dev python3 curl socat netcat-openbsd
   node-llhttp wrk apache2-utils nghttp2-client redis-tools redis-server gnuplot-nox bsdutils
+  pkgconf
+  nginx wget iproute2 rsyslog
+  rustc libstd-rust-dev-wasm32
   # the differential test runs the real uvwasi: Node's node:wasi
   nodejs
 )

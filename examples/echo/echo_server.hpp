@@ -6,12 +6,17 @@
 /// stalls only itself and memory per connection stays one buffer. When the peer half-closes, the
 /// handler shuts down its own sending side once everything was echoed; a reset ends the handler.
 ///
+/// Shutdown (rt::service): the accept loops end and the listeners close; each connection stops
+/// reading, finishes writing back what it read, shuts down its sending side and closes; connections
+/// still busy after the drain timeout are stopped.
 /// Notes: the runtime's fairness budgets keep a chatty connection from starving the acceptors.
 
 #include <cstddef>
 #include <vector>
 
+#include "wasio/rt/error_log.hpp"
 #include "wasio/rt/runtime.hpp"
+#include "wasio/rt/service.hpp"
 #include "wasio/rt/task.hpp"
 #include "wasio/rt/tcp_listener.hpp"
 #include "wasio/rt/tcp_stream.hpp"
@@ -21,11 +26,16 @@ namespace echo {
 /// Bytes each connection reads at a time (the buffer lives in the handler's frame).
 inline constexpr std::size_t read_buffer_size = 4096;
 
-/// Echoes `stream` until the peer finishes or fails; closes it at the end.
-wasio::task<void> serve_connection(wasio::rt::tcp_stream stream);
+/// Echoes `stream` until the peer finishes or fails, or `shutdown` stops; closes it at the end.
+wasio::task<void> serve_connection(wasio::rt::tcp_stream stream, wasio::rt::stop_token shutdown = {});
 
 /// Accepts on `listener` and spawns serve_connection for each client, until stopped or the
-/// listener fails for good.
-wasio::task<void> accept_loop(wasio::rt::runtime& rt, wasio::rt::tcp_listener& listener);
+/// listener fails for good. Accept errors go to `log` (rate-limited), which must outlive the loop.
+wasio::task<void> accept_loop(wasio::rt::runtime& rt, wasio::rt::tcp_listener& listener, wasio::rt::error_log& log);
+
+/// Serves every listener until `svc` says shutdown, then drains (see above). Errors: timedout when
+/// connections had to be stopped after svc.drain_timeout().
+wasio::task<wasio::result<void>> serve(wasio::rt::runtime& rt, wasio::rt::service& svc,
+                                       std::vector<wasio::rt::tcp_listener>& listeners, wasio::rt::error_log& log);
 
 }  // namespace echo

@@ -8,7 +8,15 @@
 #include "echo_server.hpp"
 
 int main() {
+  wasio::rt::error_log log("echo");  // Lifetime: before the runtime, whose accept loops report to it
   wasio::rt::runtime rt;
+  // SIGTERM / SIGINT (through wasio-run's control stream, or natively) start a drain.
+  auto svc = wasio::rt::service::open(rt);
+  if (!svc) {
+    const auto text = wasio::message(svc.error());
+    std::fprintf(stderr, "echo: cannot listen for shutdown requests: %.*s\n", static_cast<int>(text.size()), text.data());
+    return 1;
+  }
   auto listeners = wasio::rt::tcp_listener::preopened(rt);
   if (!listeners) {
     const auto text = wasio::message(listeners.error());
@@ -22,11 +30,13 @@ int main() {
   }
   std::fprintf(stderr, "echo: serving %zu listener(s), first fd %u\n", listeners->size(),
                static_cast<unsigned>(listeners->front().socket().raw_fd()));
-  for (auto& listener : *listeners) rt.spawn(echo::accept_loop(rt, listener));
-  if (auto done = rt.run(); !done) {
+  auto done = rt.block_on(echo::serve(rt, **svc, *listeners, log));
+  if (!done) {
     const auto text = wasio::message(done.error());
-    std::fprintf(stderr, "echo: runtime stopped: %.*s\n", static_cast<int>(text.size()), text.data());
+    std::fprintf(stderr, "echo: %s: %.*s\n", done.error() == wasio::errc::timedout ? "drain timed out" : "runtime stopped",
+                 static_cast<int>(text.size()), text.data());
     return 1;
   }
+  std::fprintf(stderr, "echo: shut down cleanly\n");
   return 0;
 }

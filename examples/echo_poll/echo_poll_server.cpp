@@ -41,10 +41,16 @@ wasio::result<void> server::run(std::optional<wasio::token> stop) {
     if (auto r = poll_.wait(events_, timeout); !r) return r;
     ++stats_.polls;
 
+    // The rest of the batch is served before returning: an edge event skipped now would not come back.
+    bool stopping = false;
     for (const wasio::event& ev : events_) {
-      if (stop && ev.token() == *stop) return {};
+      if (stop && ev.token() == *stop) {
+        stopping = true;
+        continue;
+      }
       dispatch(ev.token());
     }
+    if (stopping) return {};
     unfinished_next_.swap(unfinished_);
     unfinished_.clear();
     for (wasio::token tok : unfinished_next_) dispatch(tok);
@@ -53,6 +59,46 @@ wasio::result<void> server::run(std::optional<wasio::token> stop) {
       for (std::size_t i = 0; i < listeners_.size(); ++i) serve_listener(i);
     }
   }
+}
+
+wasio::result<void> server::run_until_shutdown(wasio::control_stream& control, std::chrono::milliseconds drain_timeout) {
+  auto tok = registry().register_source(control, wasio::interest::readable);
+  if (!tok) return wasio::fail(tok.error());
+  for (;;) {
+    if (auto r = run(*tok); !r) return r;
+    auto got = control.drain();
+    // A failed or ended stream can bring no request: shut down rather than serve deaf.
+    if (!got || got->shutdown > 0 || got->ended) break;
+  }
+  (void)registry().deregister(control);
+  for (auto& listener : listeners_) (void)listener.close();  // new clients are refused from here
+  auto drained = drain(drain_timeout);
+  if (!drained) return wasio::fail(drained.error());
+  return *drained ? wasio::result<void>() : wasio::fail(wasio::errc::timedout);
+}
+
+wasio::result<bool> server::drain(std::chrono::milliseconds timeout) {
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    bool pending = false;
+    for (entry& e : entries_) {
+      if (!e.conn) continue;
+      if (!flush(e)) {
+        if (e.conn) pending = true;  // the socket is full: wait for it below
+        continue;
+      }
+      (void)e.conn->stream.shutdown(wasio::net::shutdown_how::write);
+      close(e);
+    }
+    if (!pending) return true;
+    const auto left = until - std::chrono::steady_clock::now();
+    if (left <= std::chrono::steady_clock::duration::zero()) break;
+    if (auto r = poll_.wait(events_, std::chrono::duration_cast<std::chrono::nanoseconds>(left)); !r)
+      return wasio::fail(r.error());
+  }
+  for (entry& e : entries_)
+    if (e.conn) close(e);
+  return false;
 }
 
 void server::dispatch(wasio::token tok) {

@@ -8,13 +8,16 @@
 // in the connection and stop its reading (backpressure) until a writable event drains them.
 // Bounded fairness: one connection gets at most `reads_per_turn` reads per poll, one listener
 // `accepts_per_turn` accepts; whatever still has work is served again after a non-blocking poll.
+// Shutdown (docs/shutdown.md): run_until_shutdown watches the host's control stream.
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <vector>
 
+#include "wasio/io/control_stream.hpp"
 #include "wasio/io/poll.hpp"
 #include "wasio/net/tcp_listener.hpp"
 #include "wasio/net/tcp_stream.hpp"
@@ -44,6 +47,11 @@ class server {
   /// Serves until `stop` (a waker registered with registry()) is woken; with no stop token, until
   /// poll fails. Errors: registering a listener, or a poll failure.
   wasio::result<void> run(std::optional<wasio::token> stop = std::nullopt);
+  /// Serves until the host's control stream (registered with registry()) brings a shutdown request
+  /// or ends, then shuts down: closes the listeners, writes back what each connection already read
+  /// (waiting for writable sockets up to `drain_timeout`), shuts down its sending side and closes it.
+  /// Errors: as run; timedout when some connection still had bytes to write back at the deadline.
+  wasio::result<void> run_until_shutdown(wasio::control_stream& control, std::chrono::milliseconds drain_timeout);
 
  private:
   struct connection {
@@ -65,6 +73,8 @@ class server {
   /// True when everything pending was written; false when the socket is full or failed (closed).
   bool flush(entry& e);
   void close(entry& e);
+  /// The drain of run_until_shutdown: true when every connection wrote back everything.
+  wasio::result<bool> drain(std::chrono::milliseconds timeout);
   entry& slot_for(wasio::token tok);
 
   wasio::poll poll_;

@@ -4,9 +4,11 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <span>
 #include <string_view>
 
+#include "wasio/rt/accept_loop.hpp"
 #include "wasio/rt/clock.hpp"
 #include "wasio/rt/time.hpp"
 #include "wasio/sys/sys.hpp"
@@ -18,7 +20,6 @@ using namespace std::chrono_literals;
 using wasio::errc;
 namespace rt = wasio::rt;
 
-constexpr std::size_t read_buffer_size = 16 * 1024;
 // Lingering after an error response: long enough for a request in flight to arrive, short enough
 // that a client that never closes costs little.
 constexpr rt::clock::duration linger_time = 1s;
@@ -26,16 +27,7 @@ constexpr std::size_t linger_max_bytes = 4u << 20;
 // Refusals (503) in progress at once; past this a client over the limit is closed without a word.
 constexpr std::size_t max_refusing = 64;
 // After running out of descriptors, accepting pauses this long so closing connections can free some.
-constexpr rt::clock::duration descriptor_pause = 50ms;
-
-void report(const char* what, errc code) {
-  const std::string_view text = wasio::message(code);
-  std::fprintf(stderr, "http: %s: %.*s\n", what, static_cast<int>(text.size()), text.data());
-}
-
-bool out_of_descriptors(errc code) {
-  return code == errc::mfile || code == errc::nfile || code == errc::nobufs || code == errc::nomem;
-}
+constexpr std::chrono::milliseconds descriptor_pause = 50ms;
 
 std::span<const std::byte> bytes_of(std::string_view text) {
   return std::as_bytes(std::span(text.data(), text.size()));
@@ -68,26 +60,24 @@ wasio::task<void> http_server::keep_date_current() {
 }
 
 wasio::task<void> http_server::accept_loop(rt::tcp_listener& listener) {
-  for (;;) {
-    auto accepted = co_await listener.accept();
-    if (!accepted) {
-      const errc code = accepted.error();
-      if (code == errc::connaborted || code == errc::intr) continue;  // that client gave up; others wait
-      if (out_of_descriptors(code)) {
-        report("accept paused", code);
-        if (!co_await rt::sleep_for(descriptor_pause)) co_return;
-        continue;
-      }
-      if (code != errc::canceled) report("accept failed, listener stops", code);
-      co_return;
-    }
-    if (stats_.connections_open >= config_.max_connections) {
-      stats_.count(error_kind::over_capacity);
-      if (refusing_ < max_refusing) rt_.spawn(refuse(std::move(*accepted)));
-      continue;  // past max_refusing the stream is destroyed here: closed without a word
-    }
-    rt_.spawn(serve(std::move(*accepted)));
-  }
+  // Counting happens here, at accept, before any handler is scheduled: a burst accepted in one
+  // turn cannot overshoot max_connections (or max_refusing) while the handlers wait to run.
+  return rt::accept_loop(
+      listener,
+      [this](rt::tcp_stream stream) {
+        if (stats_.connections_open >= config_.max_connections) {
+          stats_.count(error_kind::over_capacity);
+          if (refusing_ >= max_refusing) {
+            ++stats_.refused_silently;
+            return;  // the stream is destroyed here: closed without a word
+          }
+          rt_.spawn(refuse(std::move(stream), slot(refusing_, stats_.refusing_peak)));
+          return;
+        }
+        ++stats_.connections_total;
+        rt_.spawn(serve(std::move(stream), slot(stats_.connections_open, stats_.connections_peak)));
+      },
+      log_, descriptor_pause);
 }
 
 wasio::task<bool> http_server::write_out(rt::tcp_stream& stream, std::string& output) {
@@ -100,12 +90,40 @@ wasio::task<bool> http_server::write_out(rt::tcp_stream& stream, std::string& ou
   const std::size_t sent = first ? *first : 0;
   bool ok = true;
   if (sent < output.size()) {
-    auto rest = co_await rt::with_timeout(config_.idle_timeout,
+    // One deadline for all of it: a peer taking a byte now and then does not renew it.
+    auto rest = co_await rt::with_timeout(config_.send_timeout,
                                           stream.write_all(bytes_of(std::string_view(output).substr(sent))));
     ok = static_cast<bool>(rest);
   }
   output.clear();
   co_return ok;
+}
+
+wasio::task<bool> http_server::send_file(rt::tcp_stream& stream, file_body& body) {
+  // One chunk per connection while it streams: a slow reader holds this much, whatever the file's
+  // size, and waits in write_all (its TCP window is the backpressure).
+  const std::size_t chunk = static_cast<std::size_t>(std::min<std::uint64_t>(file_chunk_size, body.remaining));
+  auto buffer = std::make_unique_for_overwrite<char[]>(chunk);
+  while (body.remaining > 0) {
+    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(chunk, body.remaining));
+    auto got = body.file->pread(std::span(buffer.get(), want), body.offset);
+    if (!got || *got == 0) {
+      // The head promised more bytes than the file now has (it shrank, or a read failed): as nginx
+      // does, end the connection; the client sees a short body.
+      ++stats_.statics.truncated;
+      if (got) log_.report("static file shrank while it was sent, connection closed", "short body");
+      else log_.report("static file read failed", got.error());
+      co_return false;
+    }
+    // Each chunk is a batch of output like any other: the peer must take it within send_timeout.
+    auto sent = co_await rt::with_timeout(
+        config_.send_timeout, stream.write_all(std::as_bytes(std::span(buffer.get(), *got))));
+    stats_.statics.bytes_sent += sent.transferred();
+    if (!sent) co_return false;
+    body.offset += *got;
+    body.remaining -= *got;
+  }
+  co_return true;
 }
 
 wasio::task<void> http_server::linger(rt::tcp_stream& stream) {
@@ -123,23 +141,33 @@ wasio::task<void> http_server::linger(rt::tcp_stream& stream) {
   }
 }
 
-wasio::task<void> http_server::refuse(rt::tcp_stream stream) {
-  ++refusing_;
+wasio::task<void> http_server::refuse(rt::tcp_stream stream, [[maybe_unused]] slot counted) {
   std::string output;
   append_response(output, response{status::service_unavailable, "text/plain", "Service Unavailable\n", {}},
                   date_.value(), framing{.close = true});
   if (co_await write_out(stream, output)) co_await linger(stream);
-  --refusing_;
 }
 
-wasio::task<void> http_server::serve(rt::tcp_stream stream) {
-  ++stats_.connections_open;
-  ++stats_.connections_total;
+rt::clock::duration http_server::timeout_for(connection_phase phase) const {
+  switch (phase) {
+    case connection_phase::head: return config_.head_timeout;
+    case connection_phase::body: return config_.body_timeout;
+    case connection_phase::idle:
+    case connection_phase::closing: break;
+  }
+  return config_.idle_timeout;
+}
+
+wasio::task<void> http_server::serve(rt::tcp_stream stream, [[maybe_unused]] slot counted) {
   http_connection connection(context_);
-  std::vector<char> input(read_buffer_size);
-  std::string_view unfed;  // input the connection declined for now (back-pressure); points into `input`
-  std::uint64_t requests_seen = 0;
-  rt::clock::time_point head_deadline{};
+  // Reads between requests go to a small buffer in this frame, so an idle keep-alive connection
+  // holds no heap buffer; a request under way reads into read_buffer_bytes, given back when idle.
+  std::array<char, idle_read_bytes> idle_input;
+  std::unique_ptr<char[]> input;
+  std::string_view unfed;  // input the connection declined for now (back-pressure); points into a buffer above
+  std::uint64_t phase_changes = connection.phase_changes();
+  // Every phase has one deadline, set when it begins (server_config): bytes trickling in do not renew it.
+  rt::clock::time_point deadline = rt::deadline_after(config_.idle_timeout);
   bool healthy = true;       // no read or write failed
   bool stopped = false;      // the runtime canceled us: not the peer's fault
   bool peer_finished = false;
@@ -151,21 +179,38 @@ wasio::task<void> http_server::serve(rt::tcp_stream stream) {
       healthy = false;
       break;
     }
+    if (file_body* body = connection.pending_file()) {
+      const bool sent = co_await send_file(stream, *body);
+      connection.file_sent();
+      if (!sent) {
+        healthy = false;
+        break;
+      }
+    }
     if (connection.phase() == connection_phase::closing) break;
     if (!unfed.empty()) {
       unfed.remove_prefix(connection.feed(unfed));
     } else {
-      rt::clock::duration wait = config_.idle_timeout;
-      if (connection.phase() == connection_phase::head) wait = head_deadline - rt::clock::now();
+      const bool idle = connection.phase() == connection_phase::idle;
+      if (idle) {
+        connection.release_idle_buffers();
+        input.reset();
+      }
+      const rt::clock::duration wait = deadline - rt::clock::now();
       if (wait <= rt::clock::duration::zero()) {
+        silent_close = idle;
         connection.on_timeout();
         continue;
       }
       // A client that just got its answer needs a moment to send the next request: letting the
       // other connections run first makes the read below find it rather than park.
       if (answered) co_await rt::yield();
-      const std::span<std::byte> into = std::as_writable_bytes(std::span(input));
-      auto got = co_await rt::with_timeout(wait, stream.read(into));
+      std::span<char> into(idle_input);
+      if (!idle) {
+        if (!input) input = std::make_unique_for_overwrite<char[]>(read_buffer_bytes);
+        into = std::span<char>(input.get(), read_buffer_bytes);
+      }
+      auto got = co_await rt::with_timeout(wait, stream.read(std::as_writable_bytes(into)));
       if (!got) {
         if (got.error() == errc::timedout) {
           silent_close = connection.phase() == connection_phase::idle;
@@ -181,17 +226,16 @@ wasio::task<void> http_server::serve(rt::tcp_stream stream) {
         connection.on_peer_closed();
         continue;
       }
-      const std::string_view received(input.data(), *got);
+      const std::string_view received(into.data(), *got);
       unfed = received.substr(connection.feed(received));
     }
-    if (connection.request_count() != requests_seen) {
-      requests_seen = connection.request_count();
-      head_deadline = rt::clock::now() + config_.head_timeout;
+    if (connection.phase_changes() != phase_changes) {
+      phase_changes = connection.phase_changes();
+      deadline = rt::deadline_after(timeout_for(connection.phase()));
     }
   }
   if (!healthy && !stopped) stats_.count(error_kind::io);
   if (healthy && !peer_finished && !silent_close) co_await linger(stream);
-  --stats_.connections_open;
 }
 
 }  // namespace http

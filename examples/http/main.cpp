@@ -6,11 +6,14 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "http_server.hpp"
+#include "static_files.hpp"
+#include "static_fs_wasio.hpp"
 #include "server_config.hpp"
 #include "wasio/rt/runtime.hpp"
 #include "wasio/rt/tcp_listener.hpp"
@@ -27,13 +30,21 @@ void report(const char* what, wasio::errc code) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::vector<std::string_view> arguments(argv + (argc > 0 ? 1 : 0), argv + argc);
+  std::vector<std::string_view> arguments(argv + (argc > 0 ? 1 : 0), argv + argc);
   std::string error;
   std::string help;
+  std::vector<http::static_mount> mounts;  // --static PREFIX=DIR, taken out before the limits are read
+  if (!http::take_static_mounts(arguments, mounts, error)) {
+    std::fprintf(stderr, "http: %s\n", error.c_str());
+    return 2;
+  }
   const auto config = http::parse_server_config(arguments, &from_environment, nullptr, error, help);
   if (!config) {
     if (!help.empty()) {
       std::fputs(help.c_str(), stdout);
+      std::fputs("Static files (repeatable; docs/http.md):\n"
+                 "  --static URL_PREFIX=GUEST_DIR  GET/HEAD files under GUEST_DIR (a pre-opened directory)\n",
+                 stdout);
       return 0;
     }
     std::fprintf(stderr, "http: %s\n", error.c_str());
@@ -52,8 +63,17 @@ int main(int argc, char** argv) {
     return 1;
   }
   http::http_server server(rt, *config);
+  http::wasio_static_fs static_fs;
+  std::optional<http::static_files> files;  // Lifetime: as the server's
+  std::string served;
+  if (!mounts.empty()) {
+    for (const auto& m : mounts) served += " " + m.url_prefix + "=" + m.guest_dir;
+    files.emplace(static_fs, std::move(mounts));
+    server.serve_static(*files);
+  }
   server.start(*listeners);
-  std::fprintf(stderr, "http: serving %zu listener(s); limits: %s\n", listeners->size(), config->describe().c_str());
+  std::fprintf(stderr, "http: serving %zu listener(s); limits: %s%s%s\n", listeners->size(), config->describe().c_str(),
+               served.empty() ? "" : "; static:", served.c_str());
   const auto stopped = rt.run();
   if (!stopped) report("runtime stopped", stopped.error());
   return 1;

@@ -22,6 +22,8 @@ constexpr setting settings[] = {
     {"head-timeout-ms", "WASIO_HTTP_HEAD_TIMEOUT_MS", 1, 86'400'000, "ms"},
     {"idle-timeout-ms", "WASIO_HTTP_IDLE_TIMEOUT_MS", 1, 86'400'000, "ms"},
     {"max-connections", "WASIO_HTTP_MAX_CONNECTIONS", 1, 1u << 20, "connections"},
+    {"body-timeout-ms", "WASIO_HTTP_BODY_TIMEOUT_MS", 1, 86'400'000, "ms"},
+    {"send-timeout-ms", "WASIO_HTTP_SEND_TIMEOUT_MS", 1, 86'400'000, "ms"},
 };
 constexpr int setting_count = sizeof settings / sizeof settings[0];
 
@@ -32,6 +34,8 @@ void store(server_config& config, int index, std::uint64_t value, setting_source
     case 2: config.head_timeout = std::chrono::milliseconds(value); config.head_timeout_from = from; break;
     case 3: config.idle_timeout = std::chrono::milliseconds(value); config.idle_timeout_from = from; break;
     case 4: config.max_connections = value; config.max_connections_from = from; break;
+    case 5: config.body_timeout = std::chrono::milliseconds(value); config.body_timeout_from = from; break;
+    case 6: config.send_timeout = std::chrono::milliseconds(value); config.send_timeout_from = from; break;
   }
 }
 
@@ -61,9 +65,11 @@ const char* source_name(setting_source from) {
 std::string server_config::describe() const {
   const std::uint64_t values[setting_count] = {
       max_head_bytes, max_body_bytes, static_cast<std::uint64_t>(head_timeout.count()),
-      static_cast<std::uint64_t>(idle_timeout.count()), max_connections};
+      static_cast<std::uint64_t>(idle_timeout.count()), max_connections,
+      static_cast<std::uint64_t>(body_timeout.count()), static_cast<std::uint64_t>(send_timeout.count())};
   const setting_source sources[setting_count] = {max_head_bytes_from, max_body_bytes_from, head_timeout_from,
-                                                 idle_timeout_from, max_connections_from};
+                                                 idle_timeout_from,   max_connections_from, body_timeout_from,
+                                                 send_timeout_from};
   std::string out;
   for (int i = 0; i < setting_count; ++i) {
     if (i != 0) out += ' ';
@@ -88,7 +94,9 @@ std::string server_usage() {
   const server_config defaults;
   const std::uint64_t values[setting_count] = {
       defaults.max_head_bytes, defaults.max_body_bytes, static_cast<std::uint64_t>(defaults.head_timeout.count()),
-      static_cast<std::uint64_t>(defaults.idle_timeout.count()), defaults.max_connections};
+      static_cast<std::uint64_t>(defaults.idle_timeout.count()), defaults.max_connections,
+      static_cast<std::uint64_t>(defaults.body_timeout.count()),
+      static_cast<std::uint64_t>(defaults.send_timeout.count())};
   for (int i = 0; i < setting_count; ++i) {
     out += "  --";
     out += settings[i].argument;
@@ -100,7 +108,32 @@ std::string server_usage() {
     out += settings[i].unit;
     out += '\n';
   }
+  out += "The limits together must fit the guest: max-connections x (";
+  out += std::to_string(connection_fixed_bytes);
+  out += " bytes + max-head-bytes) within ";
+  out += std::to_string(guest_memory_budget >> 20);
+  out += " MiB, half of wasm32's address space.\n";
   return out;
+}
+
+std::uint64_t guest_bytes_needed(const server_config& config) {
+  return static_cast<std::uint64_t>(config.max_connections) * (connection_fixed_bytes + config.max_head_bytes) +
+         refusal_count_limit * refusal_bytes + server_fixed_bytes;
+}
+
+bool check_fits_guest(const server_config& config, std::string& error) {
+  const std::uint64_t needed = guest_bytes_needed(config);
+  if (needed <= guest_memory_budget) return true;
+  const std::uint64_t per_connection = connection_fixed_bytes + config.max_head_bytes;
+  const std::uint64_t most = (guest_memory_budget - refusal_count_limit * refusal_bytes - server_fixed_bytes) /
+                             per_connection;
+  error = "max-connections=" + std::to_string(config.max_connections) + " with max-head-bytes=" +
+          std::to_string(config.max_head_bytes) + " needs up to " + std::to_string(needed >> 20) + " MiB (" +
+          std::to_string(per_connection) + " bytes per connection), more than the " +
+          std::to_string(guest_memory_budget >> 20) +
+          " MiB the server allows itself (half of wasm32's 4 GiB address space); with this head limit at most " +
+          std::to_string(most) + " connections fit";
+  return false;
 }
 
 std::optional<server_config> parse_server_config(std::span<const std::string_view> arguments,
@@ -152,6 +185,7 @@ std::optional<server_config> parse_server_config(std::span<const std::string_vie
       return std::nullopt;
     store(config, found, number, setting_source::argument);
   }
+  if (!check_fits_guest(config, error)) return std::nullopt;
   return config;
 }
 

@@ -1,6 +1,7 @@
 #include "server_stats.hpp"
 
 #include <charconv>
+#include <utility>
 
 namespace http {
 namespace {
@@ -23,6 +24,7 @@ const char* name(error_kind kind) {
     case error_kind::head_too_large: return "head_too_large";
     case error_kind::over_capacity: return "over_capacity";
     case error_kind::io: return "io";
+    case error_kind::version_not_supported: return "version_not_supported";
   }
   return "unknown";
 }
@@ -34,6 +36,12 @@ std::string server_stats::to_json() const {
   append_number(out, connections_open);
   out += ",\"total\":";
   append_number(out, connections_total);
+  out += ",\"peak\":";
+  append_number(out, connections_peak);
+  out += "},\"refusals\":{\"peak\":";
+  append_number(out, refusing_peak);
+  out += ",\"silent\":";
+  append_number(out, refused_silently);
   out += "},\"requests\":";
   append_number(out, requests);
   out += ",\"idle_closed\":";
@@ -45,6 +53,18 @@ std::string server_stats::to_json() const {
     out += name(static_cast<error_kind>(i));
     out += "\":";
     append_number(out, errors[i]);
+  }
+  const std::pair<const char*, std::uint64_t> statics_fields[] = {
+      {"hits", statics.hits}, {"not_modified", statics.not_modified}, {"partial", statics.partial},
+      {"not_satisfiable", statics.not_satisfiable}, {"redirects", statics.redirects},
+      {"refused", statics.refused}, {"truncated", statics.truncated}, {"bytes_sent", statics.bytes_sent}};
+  out += "},\"static\":{";
+  for (const auto& [key, value] : statics_fields) {
+    if (key != statics_fields[0].first) out += ',';
+    out += '"';
+    out += key;
+    out += "\":";
+    append_number(out, value);
   }
   out += "}}\n";
   return out;

@@ -56,10 +56,13 @@ struct matcher {
               --pi;  // an unterminated set: the loop below steps past its last byte
               break;
             } else if (pattern.size() - pi >= 3 && p(pi + 1) == '-') {
-              unsigned char start = p(pi), end = p(pi + 2);
+              // Redis compares range ends as `char`, signed on the hosts it runs on: a byte >= 0x80
+              // sorts below 'a', so [\x80-z] covers 0x80..0xff and NUL..'z', and [a-\xff] is read as [\xff-a].
+              int start = static_cast<signed char>(p(pi)), end = static_cast<signed char>(p(pi + 2));
               if (start > end) std::swap(start, end);
               pi += 2;
-              if (s(si) >= start && s(si) <= end) found = true;
+              const int c = static_cast<signed char>(s(si));
+              if (c >= start && c <= end) found = true;
             } else if (p(pi) == s(si)) {
               found = true;
             }

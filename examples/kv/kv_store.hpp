@@ -34,6 +34,7 @@ class kv_store {
   struct entry {
     std::string value;
     std::int64_t expires_at = no_expiry;  // Unix ms, or no_expiry
+    std::uint64_t last_access = 0;        // the store's access clock at the last find() or set()
   };
 
   kv_store() = default;
@@ -63,9 +64,32 @@ class kv_store {
   std::uint64_t expired_count() const { return expired_; }
   /// Bytes of keys and values held (payload only, for INFO).
   std::size_t payload_bytes() const { return payload_bytes_; }
+  /// An estimate of the heap the key space holds: payload plus a fixed per-key cost for the hash
+  /// node, the bucket, the entry and the allocator's headers, plus a deadline-index node per expiring
+  /// key. kv's maxmemory compares this (plus client buffers), not the allocator's own figure, so
+  /// the same data weighs the same in every build and every run.
+  std::size_t memory_bytes() const;
+
+  /// Deletes one key picked by sampling `samples` random keys: the least recently used of them
+  /// (`least_recent`) or the first one drawn (otherwise), as Redis's allkeys-lru and allkeys-random
+  /// approximate. Returns the key deleted; nullopt when the store is empty.
+  std::optional<std::string> evict_one(unsigned samples, bool least_recent);
+  /// Keys deleted by evict_one so far.
+  std::uint64_t evicted_count() const { return evicted_; }
 
   /// Calls `visit(key, entry)` for every live entry.
   void for_each(std::int64_t now_ms, const std::function<void(std::string_view, const entry&)>& visit) const;
+
+  /// Incremental scan (the AOF rewrite): visits the live entries of up to `buckets` hash buckets
+  /// from bucket `from`; returns the bucket to continue from, scan_buckets() once done. Every key
+  /// live during the whole scan is visited at least once, as long as the bucket count stayed the
+  /// same (pin_buckets keeps it; scan_buckets() changing means: start again from 0).
+  std::size_t scan(std::size_t from, std::size_t buckets, std::int64_t now_ms,
+                   const std::function<void(std::string_view, const entry&)>& visit) const;
+  std::size_t scan_buckets() const { return map_.bucket_count(); }
+  /// While pinned, inserts do not rehash (up to 64 keys a bucket), so a scan's buckets stay put.
+  /// Unpinning rehashes once if the table grew past one key a bucket meanwhile.
+  void pin_buckets(bool pinned);
 
  private:
   struct string_hash {
@@ -85,10 +109,15 @@ class kv_store {
   void change_deadline(map_type::iterator it, std::int64_t expires_at);
   void erase_node(map_type::iterator it);
 
+  std::uint64_t next_random();
+
   map_type map_;
   deadline_index deadlines_;
   std::uint64_t expired_ = 0;
+  std::uint64_t evicted_ = 0;
   std::size_t payload_bytes_ = 0;
+  std::uint64_t access_clock_ = 0;
+  std::uint64_t random_state_ = 0x9e3779b97f4a7c15u;  // sampling needs spread, not unpredictability
 };
 
 }  // namespace kv

@@ -20,6 +20,13 @@ void reply_buffer::error(std::string_view message) {
   data_.append("\r\n");
 }
 
+void reply_buffer::error_trimmed(std::string_view message) {
+  auto is_newline = [](char c) { return c == '\r' || c == '\n'; };
+  while (!message.empty() && is_newline(message.front())) message.remove_prefix(1);
+  while (!message.empty() && is_newline(message.back())) message.remove_suffix(1);
+  error(message);
+}
+
 void reply_buffer::number_line(char prefix, std::int64_t value) {
   char text[24];
   text[0] = prefix;

@@ -136,10 +136,13 @@ parse_status resp_parser::parse(std::string_view input) {
 }
 
 parse_status resp_parser::parse_inline(std::string_view input) {
-  const std::size_t newline = input.find('\n', cursor_);
-  if (newline == std::string_view::npos) {
+  // Redis finds the newline with strchr, which stops at a NUL: an inline request with a NUL before
+  // its newline never ends there, and waits until it passes the inline limit, as it does in Redis.
+  const std::size_t newline = input.find_first_of(std::string_view("\n\0", 2), cursor_);
+  if (newline == std::string_view::npos || input[newline] == '\0') {
     if (input.size() > limits_.max_inline_length) return fail("Protocol error: too big inline request");
-    cursor_ = input.size();  // nothing before here holds a newline: do not scan it again
+    // Nothing before here holds a newline Redis would see: do not scan it again.
+    cursor_ = newline == std::string_view::npos ? input.size() : newline;
     return parse_status::incomplete;
   }
   std::string_view line = input.substr(0, newline);
@@ -153,7 +156,9 @@ parse_status resp_parser::parse_inline(std::string_view input) {
 parse_status resp_parser::parse_multibulk(std::string_view input) {
   // Reads a "<prefix>N\r\n" header at cursor_; returns false while incomplete, sets `failed` on error.
   auto read_header = [&](std::int64_t& value, const char* too_big, bool& failed) {
-    const std::size_t cr = input.find('\r', cursor_);
+    // strchr in Redis: a NUL before the CR hides it, and the header waits for the size limit.
+    std::size_t cr = input.find_first_of(std::string_view("\r\0", 2), cursor_);
+    if (cr != std::string_view::npos && input[cr] == '\0') cr = std::string_view::npos;
     if (cr == std::string_view::npos) {
       if (input.size() - cursor_ > limits_.max_inline_length) {
         (void)fail(too_big);

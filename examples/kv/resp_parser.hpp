@@ -60,6 +60,11 @@ class resp_parser {
   std::size_t consumed() const { return cursor_; }
   /// The error text after protocol_error (without the "ERR " prefix).
   std::string_view error() const { return error_; }
+  /// While incomplete: the bytes the request needs at least, from its start, once a bulk length
+  /// says so (the header, the arguments so far, this one and its CRLF); 0 when not known.
+  std::size_t bytes_needed() const {
+    return mode_ == mode::multibulk && bulk_length_ >= 0 ? cursor_ + static_cast<std::size_t>(bulk_length_) + 2 : 0;
+  }
   /// Gets ready for the next request.
   void reset();
 

@@ -154,4 +154,20 @@ void frame_decoder::finish(frame_sink& sink) {
   in_garbage_ = false;
 }
 
+bool frame_decoder::in_frame() const {
+  if (mode_ == framing::octet_counting) return state_ != state::between_frames;
+  return !pending_.empty() || state_ == state::skipping_line;
+}
+
+void frame_decoder::abandon(std::string_view reason, frame_sink& sink) {
+  if (in_frame()) sink.on_malformed_frame(reason);
+  std::string().swap(pending_);
+  state_ = state::between_frames;
+  in_garbage_ = false;
+}
+
+void frame_decoder::release_buffer() {
+  if (pending_.empty() && pending_.capacity() > 4096) std::string().swap(pending_);
+}
+
 }  // namespace syslog

@@ -55,6 +55,14 @@ class frame_decoder {
   framing mode() const { return mode_; }
   /// Bytes held for an incomplete frame.
   std::size_t buffered() const { return pending_.size(); }
+  /// True while a frame (or a run of garbage being skipped) has begun and not ended: the caller's
+  /// frame deadline runs.
+  bool in_frame() const;
+  /// The caller gives up on the frame under way (its deadline passed): reports it malformed with
+  /// `reason` if there is one, and drops what is held. The stream ends here (no finish() needed).
+  void abandon(std::string_view reason, frame_sink& sink);
+  /// Between frames: gives back the capacity an earlier long frame grew.
+  void release_buffer();
 
  private:
   enum class state : std::uint8_t { between_frames, length, body, skipping_body, resync, skipping_line };

@@ -21,7 +21,8 @@ void json_sink::on_malformed_frame(std::string_view reason) {
 std::string format_summary(const receiver_stats& s) {
   return "syslog: summary: connections=" + std::to_string(s.connections) + " messages=" + std::to_string(s.messages) +
          " rfc5424=" + std::to_string(s.rfc5424) + " rfc3164=" + std::to_string(s.rfc3164) +
-         " malformed=" + std::to_string(s.malformed) + " bytes=" + std::to_string(s.bytes);
+         " malformed=" + std::to_string(s.malformed) + " bytes=" + std::to_string(s.bytes) +
+         " refused=" + std::to_string(s.refused) + " timed_out=" + std::to_string(s.timed_out);
 }
 
 }  // namespace syslog

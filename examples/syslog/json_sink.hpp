@@ -26,6 +26,8 @@ struct receiver_stats {
   std::uint64_t rfc3164 = 0;
   std::uint64_t malformed = 0;  // bad frames plus frames that did not parse
   std::uint64_t bytes = 0;      // received from clients
+  std::uint64_t refused = 0;    // connections closed at once: max_connections were open
+  std::uint64_t timed_out = 0;  // connections closed by the idle or the frame deadline
 };
 
 class json_sink final : public frame_sink {
@@ -43,7 +45,7 @@ class json_sink final : public frame_sink {
   std::string last_error_;
 };
 
-/// "syslog: summary: connections=N messages=N rfc5424=N rfc3164=N malformed=N bytes=N".
+/// "syslog: summary: connections=N messages=N rfc5424=N rfc3164=N malformed=N bytes=N refused=N timed_out=N".
 std::string format_summary(const receiver_stats& stats);
 
 }  // namespace syslog

@@ -3,7 +3,8 @@
 // - wasio-run --waker: the host wake channel (WASIO_WAKER_FD); `kill -USR1 <wasio-run pid>` wakes it;
 // - otherwise the first pre-opened listener as a control listener: any TCP client that writes a
 //   byte wakes it (`printf w | nc 127.0.0.1 PORT`); natively: WASIO_TCPLISTEN=127.0.0.1:PORT.
-// Each wake is printed; the program exits 0 after --wakes N of them (default 3).
+// Each wake is printed; the program exits 0 after --wakes N of them (default 3), or at once on a
+// shutdown request (SIGTERM / SIGINT through the host's control stream, docs/shutdown.md).
 //
 //   wasio-run --waker build/bin/wakeup.wasm --wakes 2 &   # then kill -USR1 twice
 //   wasio-run --tcplisten 127.0.0.1:7000 build/bin/wakeup.wasm
@@ -13,6 +14,7 @@
 #include <optional>
 #include <string_view>
 
+#include "wasio/io/control_stream.hpp"
 #include "wasio/io/poll.hpp"
 #include "wasio/io/wake/wake_channel.hpp"
 #include "wasio/sys/listeners.hpp"
@@ -50,10 +52,25 @@ int main(int argc, char** argv) {
               channel->is_listener() ? "control listener" : "host wake channel", static_cast<unsigned>(channel->fd()));
   std::fflush(stdout);
 
+  auto shutdown_control = wasio::control_stream::from_environment();
+  if (!shutdown_control) return fail("looking for the control stream", shutdown_control.error());
+  if (*shutdown_control) {
+    if (auto r = (*shutdown_control)->subscribe(true, false); !r) return fail("subscribing to shutdown", r.error());
+    if (auto r = poll.registry().register_source(**shutdown_control, wasio::interest::readable); !r)
+      return fail("watching the control stream", r.error());
+  }
+
   long woken = 0;
   while (woken < wanted) {
     if (auto r = poll.wait(events, std::nullopt); !r) return fail("wait", r.error());  // no timeout: no CPU
     for (const wasio::event& ev : events) {
+      if (*shutdown_control && (*shutdown_control)->is_registered() && ev.token() == (*shutdown_control)->registration()) {
+        auto got = (*shutdown_control)->drain();
+        if (got && got->shutdown == 0 && !got->ended) continue;
+        std::printf("wakeup: shutdown requested after %ld wake%s\n", woken, woken == 1 ? "" : "s");
+        channel->unwatch();
+        return 0;
+      }
       if (!channel->owns(ev.token())) continue;
       auto n = channel->drain();
       if (!n) return fail("the wake channel ended", n.error());

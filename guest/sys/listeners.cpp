@@ -31,24 +31,33 @@ struct probed_socket {
   bool may_accept;
 };
 
-}  // namespace
-
-result<std::optional<fd_t>> waker_fd_from_environment() {
+template <class Number>
+result<std::optional<Number>> number_variable(std::string_view name) {
   std::vector<char*> pointers;
   std::vector<char> buffer;
-  auto value = find_variable(pointers, buffer, waker_fd_variable);
+  auto value = find_variable(pointers, buffer, name);
   if (!value) return fail(value.error());
-  if (!*value) return std::optional<fd_t>();
+  if (!*value) return std::optional<Number>();
   const std::string_view text = **value;
-  fd_t fd = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), fd);
+  Number number = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
   if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return fail(errc::inval);
-  return std::optional<fd_t>(fd);
+  return std::optional<Number>(number);
+}
+
+}  // namespace
+
+result<std::optional<fd_t>> waker_fd_from_environment() { return number_variable<fd_t>(waker_fd_variable); }
+result<std::optional<fd_t>> control_fd_from_environment() { return number_variable<fd_t>(control_fd_variable); }
+result<std::optional<std::uint64_t>> shutdown_timeout_ms_from_environment() {
+  return number_variable<std::uint64_t>(shutdown_timeout_variable);
 }
 
 result<std::vector<fd_t>> find_listeners() {
   auto waker_fd = waker_fd_from_environment();
   if (!waker_fd) return fail(waker_fd.error());
+  auto control_fd = control_fd_from_environment();
+  if (!control_fd) return fail(control_fd.error());
   std::vector<probed_socket> sockets;
   bool host_reports_accept_rights = false;
   for (std::size_t probed = 0; probed < max_probed_fds; ++probed) {
@@ -60,6 +69,7 @@ result<std::vector<fd_t>> find_listeners() {
     }
     if (stat->filetype != static_cast<std::uint8_t>(abi::filetype::socket_stream)) continue;
     if (*waker_fd && fd == **waker_fd) continue;  // a connected stream: accept would give badf
+    if (*control_fd && fd == **control_fd) continue;
     const bool may_accept = (stat->rights_base & abi::right_sock_accept) != 0;
     host_reports_accept_rights = host_reports_accept_rights || may_accept;
     sockets.push_back({fd, may_accept});

@@ -2,8 +2,11 @@
 """Runs one module under wasio-run and checks how it ended.
 
 Two ways to say what is expected:
-  --spec NAME.json     a wasi-testsuite specification (args, env, exit_code, stdout, stderr; a
-                       missing stdout/stderr is not checked, see the testsuite's README.md)
+  --spec NAME.json     a wasi-testsuite specification (args, env, root, exit_code, stdout, stderr;
+                       a missing stdout/stderr is not checked, see the testsuite's README.md).
+                       A `root` folder is copied to a fresh scratch folder (its *.cleanup
+                       artifacts left out, everything made writable) and pre-opened as `/`, as
+                       the suite's wasmtime adapter does; the scratch folder is removed after.
   --exit N --stdout TEXT --stderr-line TEXT --stderr-has TEXT ...   explicit expectations
 Everything after `--` is passed to wasio-run before the module (e.g. --profile uvwasi).
 """
@@ -11,8 +14,11 @@ import argparse
 import json
 import os
 import re
+import shutil
+import stat
 import subprocess
 import sys
+import tempfile
 
 
 def main():
@@ -34,10 +40,13 @@ def main():
     parser.add_argument("--timeout", type=float, default=300)
     parser.add_argument("--stdout-closed", action="store_true",
                         help="give the run a stdout pipe whose reading end is already closed")
+    parser.add_argument("--scratch-parent", help="where scratch copies of a spec's root go (default: $TMPDIR)")
     parser.add_argument("extra", nargs="*")
     options = parser.parse_args()
 
     args, env, expected_exit, expected_stdout, expected_stderr = [], {}, 0, None, None
+    scratch = None
+    root = None
     if options.spec:
         with open(options.spec, encoding="utf-8") as f:
             spec = json.load(f)
@@ -46,12 +55,31 @@ def main():
         expected_exit = spec.get("exit_code", 0)
         expected_stdout = spec.get("stdout")
         expected_stderr = spec.get("stderr")
+        if spec.get("root"):
+            root = os.path.join(os.path.dirname(os.path.abspath(options.spec)), spec["root"])
     if options.exit is not None:
         expected_exit = options.exit
     if options.stdout is not None:
         expected_stdout = options.stdout
 
     command = [options.wasio_run] + options.extra
+    if root is not None:
+        if not os.path.isdir(root):
+            print(f"FAIL: the spec's root {root} is missing")
+            return 1
+        if options.scratch_parent:
+            os.makedirs(options.scratch_parent, exist_ok=True)
+        scratch = tempfile.mkdtemp(prefix="wasi-root-", dir=options.scratch_parent)
+        copy = os.path.join(scratch, "root")
+        shutil.copytree(root, copy, symlinks=True, ignore=shutil.ignore_patterns("*.cleanup"))
+        # The suite's folders are read-only in ../shared; the tests create and delete files there.
+        for folder, dirs, files in os.walk(copy):
+            for name in dirs + files:
+                path = os.path.join(folder, name)
+                if not os.path.islink(path):
+                    os.chmod(path, os.stat(path).st_mode | stat.S_IWUSR)
+        os.chmod(copy, os.stat(copy).st_mode | stat.S_IWUSR)
+        command += ["--dir", f"{copy}::/"]
     for name, value in env.items():
         command += ["--env", f"{name}={value}"]
     if options.module != "-":
@@ -91,6 +119,8 @@ def main():
             problems.append(f"stdout lacks {text!r}")
     if options.stderr_lines is not None and len(lines) != options.stderr_lines:
         problems.append(f"stderr has {len(lines)} lines, expected {options.stderr_lines}")
+    if scratch is not None:
+        shutil.rmtree(scratch, ignore_errors=True)
     print("$ " + " ".join(command))
     print(f"exit {run.returncode}\n--- stdout\n{stdout}\n--- stderr\n{stderr}")
     for p in problems:

@@ -1,6 +1,7 @@
 # wasm2c front-end tests (included by tests/host/CMakeLists.txt): hostile import arguments on a
 # fake guest memory, and the module reader. They reuse the core tests' harness (test_support).
 add_executable(wasio_wasm2c_tests
+  ${CMAKE_CURRENT_LIST_DIR}/wasm2c_fs_imports_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/wasm2c_hostile_imports_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/wasm2c_module_info_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_support.cpp)

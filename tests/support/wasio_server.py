@@ -143,6 +143,11 @@ class Server:
     def alive(self):
         return self.process.poll() is None
 
+    def rss_bytes(self):
+        """The server's resident memory now: its process group's (wasio-run, which holds the guest's
+        linear memory, or the natively linked program; rss_of_group)."""
+        return rss_of_group(self.process.pid)
+
     @property
     def returncode(self):
         return self.process.poll()
@@ -156,6 +161,23 @@ class Server:
         stop_process_group(self.process)
         self._reader.join(timeout=STOP_GRACE_S)
         self.process.stderr.close()
+
+
+def rss_of_group(pgid):
+    """The summed VmRSS, in bytes, of every process in process group `pgid` (a Server's session:
+    wasio-run and anything it started, or the natively linked program)."""
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        if int(fields[2]) == pgid:  # after "pid (comm)": state, ppid, pgrp
+            total += rss_bytes(int(entry)) or 0
+    return total
 
 
 def start_server(command, env=None, ready=None, listening=LISTENING, **options):
@@ -186,15 +208,15 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start_redis_server(timeout_s=30):
+def start_redis_server(timeout_s=30, extra_args=()):
     """(process, port) of Debian's redis-server on a free loopback port, without persistence, once it
-    accepts connections. Stop it with stop_process_group. Raises SystemExit if it is not installed or
-    does not start."""
+    accepts connections; extra_args go on its command line. Stop it with stop_process_group. Raises
+    SystemExit if it is not installed or does not start."""
     if shutil.which("redis-server") is None:
         raise SystemExit("FAIL: redis-server is not installed (apt-get install redis-server)")
     port = free_port()
     process = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                                "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                "--appendonly", "no"] + list(extra_args), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                start_new_session=True)
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline and process.poll() is None:
@@ -205,3 +227,16 @@ def start_redis_server(timeout_s=30):
             time.sleep(0.05)
     stop_process_group(process)
     raise SystemExit(f"FAIL: redis-server did not start on port {port} within {timeout_s} s")
+
+
+def rss_bytes(pid):
+    """Resident set size of process `pid` in bytes (VmRSS in /proc/PID/status), None once it is gone.
+    For a .wasm run this is wasio-run, which holds the guest's linear memory."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except FileNotFoundError:
+        return None
+    return None

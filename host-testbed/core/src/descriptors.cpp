@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include "filesystem.hpp"
 #include "host_impl.hpp"
 
 namespace wasio::testbed {
@@ -39,6 +40,8 @@ errc host::impl::fd_read(abi::fd fd, std::span<const host_iovec> buffers, std::s
     case fd_kind::listener: return errc::notconn;
     case fd_kind::stream:
       return receive(*f, buffers, config.semantics == profile::wasmtime_legacy, 0, false, read);
+    case fd_kind::file:
+    case fd_kind::directory: return filesystem(*this).fd_read(*f, buffers, read);
   }
   return errc::badf;
 }
@@ -51,6 +54,8 @@ errc host::impl::fd_write(abi::fd fd, std::span<const host_ciovec> buffers, std:
     case fd_kind::stdio: return stdio_write(*f, buffers, written);
     case fd_kind::listener: return errc::notconn;
     case fd_kind::stream: return transmit(*f, buffers, written);
+    case fd_kind::file:
+    case fd_kind::directory: return filesystem(*this).fd_write(*f, buffers, written);
   }
   return errc::badf;
 }
@@ -68,6 +73,7 @@ errc host::impl::fd_fdstat_get(abi::fd fd, abi::fdstat& out) {
   out = abi::fdstat{};
   open_fd* f = find(fd);
   if (f == nullptr) return errc::badf;
+  if (f->is_fs()) return filesystem(*this).fd_fdstat_get(*f, out);
   if (f->is_socket()) {
     out.filetype = static_cast<std::uint8_t>(abi::filetype::socket_stream);
     out.flags = f->guest_nonblocking ? abi::fdflag_nonblock : 0;
@@ -104,6 +110,7 @@ errc host::impl::fd_fdstat_get(abi::fd fd, abi::fdstat& out) {
 errc host::impl::fd_fdstat_set_flags(abi::fd fd, abi::fdflags flags) {
   open_fd* f = find(fd);
   if (f == nullptr) return errc::badf;
+  if (f->is_fs()) return filesystem(*this).fd_fdstat_set_flags(*f, flags);
   if (f->is_socket()) {
     if (flags != 0 && flags != abi::fdflag_nonblock) return errc::inval;
     f->guest_nonblocking = flags == abi::fdflag_nonblock;

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "errno_map.hpp"
+#include "filesystem.hpp"
 #include "host_impl.hpp"
 #include "trace.hpp"
 
@@ -71,6 +72,11 @@ result<std::unique_ptr<host>> host::create(host_config config) {
     entry->kind = fd_kind::stdio;
     entry->host_fd = host_fd;
     state->add(std::move(entry));
+  }
+  // Directories first (fd 3, ...): wasi-libc's pre-open scan stops at the first non-directory.
+  state->use_openat2 = state->config.resolver == path_resolver::automatic && path_resolver_impl::kernel_has_openat2();
+  for (const preopen_spec& spec : state->config.preopens) {
+    if (auto opened = filesystem::open_preopen(*state, spec); !opened) return fail(opened.error());
   }
   for (const listen_spec& spec : state->config.listeners) {
     if (auto opened = state->open_listener(spec); !opened) return fail(opened.error());
@@ -188,20 +194,6 @@ errc host::fd_fdstat_get(abi::fd fd, abi::fdstat& out) {
 errc host::fd_fdstat_set_flags(abi::fd fd, abi::fdflags flags) {
   errc result = impl_->fd_fdstat_set_flags(fd, flags);
   impl_->trace_call("fd_fdstat_set_flags", result, "fd=", fd, ", flags=", flags);
-  return result;
-}
-
-errc host::fd_prestat_get(abi::fd fd, abi::prestat& out) {
-  out = abi::prestat{};
-  // uvwasi: stdio is open but no pre-open (inval); everywhere else an fd without a pre-open is badf.
-  errc result = impl_->fd_unsupported("fd_prestat_get", fd);
-  impl_->trace_call("fd_prestat_get", result, "fd=", fd);
-  return result;
-}
-
-errc host::fd_prestat_dir_name(abi::fd fd, std::span<std::byte> out) {
-  errc result = impl_->fd_unsupported("fd_prestat_dir_name", fd);
-  impl_->trace_call("fd_prestat_dir_name", result, "fd=", fd, ", len=", out.size());
   return result;
 }
 

@@ -21,7 +21,13 @@ namespace wasio::testbed {
 
 namespace asio = boost::asio;
 
-enum class fd_kind : std::uint8_t { stdio, listener, stream };
+/// Files and directories live in the filesystem part (filesystem.hpp): the table only points there.
+enum class fd_kind : std::uint8_t { stdio, listener, stream, file, directory };
+
+struct fs_object;  // filesystem.hpp
+struct fs_object_deleter {
+  void operator()(fs_object* object) const;  // filesystem.cpp
+};
 enum class direction : std::uint8_t { read, write };
 
 /// The cached readiness of one direction of one descriptor (the tokio/mio design): `ready` is set by
@@ -36,12 +42,14 @@ struct readiness {
 struct open_fd {
   fd_kind kind = fd_kind::stdio;
   abi::fd number = 0;
-  /// The host descriptor: the configured stdio fd (not owned) or the socket's native handle.
+  /// The host descriptor: the configured stdio fd (not owned), the socket's native handle, or the
+  /// file's descriptor (owned by `fs`).
   int host_fd = -1;
   /// What the guest asked for with fdflags; the host socket itself is always non-blocking.
   bool guest_nonblocking = true;
   std::unique_ptr<asio::ip::tcp::acceptor> acceptor;  // kind == listener
   std::unique_ptr<asio::ip::tcp::socket> socket;      // kind == stream
+  std::unique_ptr<fs_object, fs_object_deleter> fs;   // kind == file or directory
   /// kind == stdio: an epoll registration of a dup of host_fd, made on first need.
   std::unique_ptr<asio::posix::stream_descriptor> watcher;
   /// epoll refused the stdio descriptor (a regular file, /dev/null): it never blocks.
@@ -56,7 +64,8 @@ struct open_fd {
   errc pending_error = errc::success;
 
   readiness& state(direction d) { return d == direction::read ? read : write; }
-  bool is_socket() const { return kind != fd_kind::stdio; }
+  bool is_socket() const { return kind == fd_kind::listener || kind == fd_kind::stream; }
+  bool is_fs() const { return kind == fd_kind::file || kind == fd_kind::directory; }
 };
 
 /// What one probe of a subscription found, before a profile turns it into an event.
@@ -90,6 +99,8 @@ struct host::impl {
 
   host_config config;
   std::vector<bound_listener> listeners;
+  std::vector<bound_directory> directories;
+  bool use_openat2 = false;  // decided once at create (filesystem.cpp)
 
   // Lifetime: io_ is declared first so it outlives every socket, timer and pending handler below.
   asio::io_context io_;
@@ -179,6 +190,8 @@ struct host::impl {
 
   // host.cpp
   result<void> open_listener(const listen_spec& spec);
+  // filesystem.cpp
+  result<void> open_preopen(const preopen_spec& spec);
 };
 
 }  // namespace wasio::testbed

@@ -119,7 +119,11 @@ errc host::impl::poll_oneoff(std::span<const abi::subscription> in, std::span<ab
       }
       clocks_.push_back(d);
     } else if (s.tag == tag_fd_read || s.tag == tag_fd_write) {
-      if (legacy && find(s.u.fd_readwrite.file_descriptor) == nullptr) return errc::badf;
+      // wasmtime's legacy host fails the whole call for an fd it cannot poll: not open, or a directory.
+      if (legacy) {
+        const open_fd* f = find(s.u.fd_readwrite.file_descriptor);
+        if (f == nullptr || f->kind == fd_kind::directory) return errc::badf;
+      }
     } else {
       return errc::inval;
     }
@@ -187,6 +191,12 @@ std::size_t host::impl::scan_in_order(std::span<const abi::subscription> in, std
       out[n++] = e;
       continue;
     }
+    if (f->kind == fd_kind::directory) {
+      // A directory has nothing to read or write through fd_read/fd_write: not pollable.
+      e.error = static_cast<std::uint16_t>(errc::badf);
+      out[n++] = e;
+      continue;
+    }
     if (f->kind == fd_kind::listener && d == direction::write) {
       // Never ready and never an error, as POLLOUT on a listening socket: tokio registers every
       // socket, listeners included, for READ|WRITE and fails its poll on any error event.
@@ -249,7 +259,7 @@ std::size_t host::impl::scan_wasmtime_legacy(std::span<const abi::subscription> 
       abi::event e = event_for(s);
       if (tag == tag_fd_read) {
         std::uint64_t available = p.readable;
-        if (f != nullptr && p.ready && available == 0 && f->kind == fd_kind::stdio) {
+        if (f != nullptr && p.ready && available == 0 && (f->kind == fd_kind::stdio || f->kind == fd_kind::file)) {
           available = bytes_readable(f->host_fd);
         }
         e.fd_readwrite.nbytes = std::max<std::uint64_t>(available, 1);

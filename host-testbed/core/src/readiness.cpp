@@ -15,6 +15,7 @@ void host::impl::arm(open_fd& f, direction d) {
   readiness& state = f.state(d);
   if (state.armed) return;
   if (f.kind == fd_kind::listener && d == direction::write) return;  // a listener is never writable
+  if (f.is_fs()) return;  // files and directories never block: poll(2) answers at once
   auto on_ready = [this, number = f.number, d](const boost::system::error_code& ec) {
     // Lifetime: look the fd up again; it may have been closed while the wait was pending.
     open_fd* found = find(number);
@@ -34,6 +35,8 @@ void host::impl::arm(open_fd& f, direction d) {
     case fd_kind::stream:
       f.socket->async_wait(wait, std::move(on_ready));
       break;
+    case fd_kind::file:
+    case fd_kind::directory: return;
     case fd_kind::stdio: {
       if (f.watcher_unsupported) return;
       if (!f.watcher) {

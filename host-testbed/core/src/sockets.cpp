@@ -91,7 +91,7 @@ namespace {
 /// Other profiles: notsock for stdio, notconn for a listener (what Linux says).
 errc wrong_kind(profile semantics, fd_kind kind) {
   if (semantics == profile::wasmtime_legacy) return errc::badf;
-  return kind == fd_kind::stdio ? errc::notsock : errc::notconn;
+  return kind == fd_kind::listener ? errc::notconn : errc::notsock;  // stdio, files, directories
 }
 
 }  // namespace
@@ -102,7 +102,8 @@ errc host::impl::sock_accept(abi::fd listener, abi::fdflags flags, abi::fd& acce
   if (config.semantics == profile::uvwasi && (flags & ~abi::fdflag_nonblock) != 0) return errc::notsup;
   open_fd* l = find(listener);
   if (l == nullptr) return errc::badf;
-  if (l->kind == fd_kind::stdio) return config.semantics == profile::wasmtime_legacy ? errc::badf : errc::notsock;
+  if (l->kind == fd_kind::stdio || l->is_fs())
+    return config.semantics == profile::wasmtime_legacy ? errc::badf : errc::notsock;
   if (l->kind != fd_kind::listener) return errc::badf;  // wasmtime: accept on a stream is badf
   const bool flags_valid = flags == 0 || flags == abi::fdflag_nonblock;
   if (config.semantics == profile::strict && !flags_valid) return errc::inval;  // checked first: no connection is lost
@@ -205,7 +206,8 @@ errc host::impl::sock_shutdown(abi::fd fd, abi::sdflags how) {
   if (config.semantics == profile::uvwasi && (how & ~abi::shut_wr) != 0) return errc::notsup;
   open_fd* f = find(fd);
   if (f == nullptr) return errc::badf;
-  if (f->kind == fd_kind::stdio || (f->kind == fd_kind::listener && config.semantics == profile::wasmtime_legacy))
+  if (f->kind == fd_kind::stdio || f->is_fs() ||
+      (f->kind == fd_kind::listener && config.semantics == profile::wasmtime_legacy))
     return wrong_kind(config.semantics, f->kind);
   if (config.semantics == profile::uvwasi) {
     if (how == 0) return errc::success;

@@ -1,12 +1,14 @@
 // The host behind wasio::sys: one a test installed, or one built from the environment on first use.
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <string_view>
 
 #include "environment_config.hpp"
+#include "wasio/testbed/control_channel.hpp"
 #include "wasio/testbed/native.hpp"
 
 namespace wasio::testbed::native {
@@ -15,32 +17,80 @@ namespace {
 // interrupt_poll may run on any thread, so the installed host is read atomically.
 std::atomic<host*> installed_host{nullptr};
 
-std::unique_ptr<host> host_from_environment() {
+// The host and its control channel (docs/shutdown.md): real signals reach the guest as they do
+// under wasio-run.
+struct environment_state {
+  std::unique_ptr<host> h;
+  std::unique_ptr<control_channel> control;
+  environment_state() = default;
+  environment_state(environment_state&&) = default;
+  ~environment_state() {
+    // Lifetime: the channel's thread goes before the host that owns the guest's end.
+    control.reset();
+  }
+};
+
+environment_state state_from_environment() {
   std::string problem;
   auto config = detail::config_from_environment(problem);
   if (!config) {
     std::fprintf(stderr, "wasio: %s\n", problem.c_str());
     std::exit(2);
   }
+  // Like wasio-run: the control stream is the first fd after the directories and the listeners.
+  const auto control_fd = static_cast<abi::fd>(3 + config->preopens.size() + config->listeners.size());
+  std::erase_if(config->env, [](const std::string& entry) {
+    return entry.starts_with(std::string(control_fd_variable) + "=") ||
+           entry.starts_with(std::string(shutdown_timeout_variable) + "=");
+  });
+  config->env.push_back(std::string(control_fd_variable) + "=" + std::to_string(control_fd));
+  std::chrono::milliseconds timeout = default_shutdown_timeout;
+  if (const char* text = std::getenv("WASIO_SHUTDOWN_TIMEOUT"); text != nullptr && *text != '\0') {
+    auto parsed = parse_shutdown_timeout(text);
+    if (!parsed) {
+      std::fprintf(stderr, "wasio: WASIO_SHUTDOWN_TIMEOUT=%s is not a duration (SECONDS, or a number with s or ms, "
+                           "at most a day)\n", text);
+      std::exit(2);
+    }
+    timeout = *parsed;
+  }
+  config->env.push_back(std::string(shutdown_timeout_variable) + "=" + std::to_string(timeout.count()));
   auto created = host::create(std::move(*config));
   if (!created) {
     auto reason = message(created.error());
     std::fprintf(stderr, "wasio: cannot start the host: %.*s\n", static_cast<int>(reason.size()), reason.data());
-    std::exit(2);
+    std::exit(1);
+  }
+  for (const auto& d : (*created)->directories()) {
+    std::fprintf(stderr, "wasio-run: directory %s as %s%s (fd %u)\n", d.host_path.c_str(), d.guest_path.c_str(),
+                 d.read_only ? ", read-only" : "", static_cast<unsigned>(d.fd));
   }
   for (const auto& listener : (*created)->listeners()) {
     const bool v6 = listener.address.find(':') != std::string::npos;
     std::fprintf(stderr, "wasio-run: listening on %s%s%s:%u (fd %u)\n", v6 ? "[" : "", listener.address.c_str(),
                  v6 ? "]" : "", static_cast<unsigned>(listener.port), static_cast<unsigned>(listener.fd));
   }
-  return std::move(created.value());
+  environment_state state;
+  state.h = std::move(created.value());
+  control_channel::options options;
+  options.shutdown_timeout = timeout;
+  options.program = "wasio";
+  auto control = control_channel::create(*state.h, std::move(options));
+  if (!control || (*control)->guest_fd() != control_fd) {
+    std::fprintf(stderr, "wasio: cannot open the control stream: %s\n",
+                 control ? "it did not get the fd announced (host bug)" : std::string(message(control.error())).c_str());
+    std::exit(1);
+  }
+  state.control = std::move(*control);
+  state.control->handle_signals();
+  return state;
 }
 
 host& environment_host() {
   // Lifetime: built once, thread-safely, on the first sys call that finds no installed host; it
   // lives until static destruction so proc_exit's std::exit still closes its sockets.
-  static std::unique_ptr<host> created = host_from_environment();
-  return *created;
+  static environment_state created = state_from_environment();
+  return *created.h;
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iterator>
 #include <string_view>
+#include <tuple>
 
 extern char** environ;
 
@@ -54,6 +55,24 @@ std::optional<host_config> config_from_variables(const wasio_variables& variable
     }
     if (trace == "1") config.trace = stderr;
   }
+  // Directories: WASIO_DIR's in order, then WASIO_DIR_RO's (fd 3, ... before the listeners).
+  for (const auto& [text, read_only, name] : {std::tuple{variables.dir, false, "WASIO_DIR"},
+                                              std::tuple{variables.dir_ro, true, "WASIO_DIR_RO"}}) {
+    if (text == nullptr || *text == '\0') continue;
+    std::string_view rest = text;
+    while (true) {
+      const std::size_t comma = rest.find(',');
+      const std::string_view item = rest.substr(0, comma);
+      auto spec = parse_dir_spec(item, read_only);
+      if (!spec) {
+        problem = std::string(name) + ": '" + std::string(item) + "' is not HOST_DIR[::GUEST_DIR]";
+        return std::nullopt;
+      }
+      config.preopens.push_back(std::move(spec.value()));
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
+  }
   if (variables.tcplisten && *variables.tcplisten) {
     std::string_view rest = variables.tcplisten;
     while (true) {
@@ -74,7 +93,9 @@ std::optional<host_config> config_from_variables(const wasio_variables& variable
 
 std::optional<host_config> config_from_environment(std::string& problem) {
   auto config = config_from_variables(
-      {std::getenv("WASIO_TCPLISTEN"), std::getenv("WASIO_PROFILE"), std::getenv("WASIO_TRACE")}, problem);
+      {std::getenv("WASIO_TCPLISTEN"), std::getenv("WASIO_PROFILE"), std::getenv("WASIO_TRACE"),
+       std::getenv("WASIO_DIR"), std::getenv("WASIO_DIR_RO")},
+      problem);
   if (!config) return std::nullopt;
   config->args = process_arguments();
   config->env = process_environment();

@@ -9,14 +9,16 @@
 
 namespace wasio::testbed::native::detail {
 
-/// The values of WASIO_TCPLISTEN, WASIO_PROFILE and WASIO_TRACE; nullptr when unset.
+/// The values of WASIO_TCPLISTEN, WASIO_PROFILE, WASIO_TRACE, WASIO_DIR and WASIO_DIR_RO; nullptr when unset.
 struct wasio_variables {
   const char* tcplisten = nullptr;
   const char* profile = nullptr;
   const char* trace = nullptr;
+  const char* dir = nullptr;     // WASIO_DIR=HOST[::GUEST],...
+  const char* dir_ro = nullptr;  // WASIO_DIR_RO=HOST[::GUEST],... (read-only, after WASIO_DIR's)
 };
 
-/// Listeners, profile and trace from `variables`. On a malformed value: nullopt, and `problem`
+/// Directories, listeners, profile and trace from `variables`. On a malformed value: nullopt, and `problem`
 /// names the variable and the value.
 std::optional<host_config> config_from_variables(const wasio_variables& variables, std::string& problem);
 

@@ -68,6 +68,15 @@ std::optional<command_line> parse_command_line(const std::vector<std::string>& a
         return std::nullopt;
       }
       if (!add_listener(value.substr(tcplisten.size()))) return std::nullopt;
+    } else if (matches(word, "--dir") || matches(word, "--dir-ro")) {
+      const bool read_only = matches(word, "--dir-ro");
+      if (!value_of(word, read_only ? "--dir-ro" : "--dir", value)) return std::nullopt;
+      auto spec = testbed::parse_dir_spec(value, read_only);
+      if (!spec) {
+        error = "bad " + std::string(read_only ? "--dir-ro" : "--dir") + " '" + value + "' (want HOST_DIR[::GUEST_DIR])";
+        return std::nullopt;
+      }
+      cl.preopens.push_back(std::move(*spec));
     } else if (matches(word, "--env")) {
       if (!value_of(word, "--env", value)) return std::nullopt;
       if (value.find('=') == std::string::npos || value.front() == '=') {
@@ -83,6 +92,14 @@ std::optional<command_line> parse_command_line(const std::vector<std::string>& a
         return std::nullopt;
       }
       cl.semantics = *p;
+    } else if (matches(word, "--shutdown-timeout")) {
+      if (!value_of(word, "--shutdown-timeout", value)) return std::nullopt;
+      auto timeout = testbed::parse_shutdown_timeout(value);
+      if (!timeout) {
+        error = "bad --shutdown-timeout '" + value + "' (want SECONDS, or a number with s or ms, at most a day)";
+        return std::nullopt;
+      }
+      cl.shutdown_timeout = *timeout;
     } else if (matches(word, "--cache-dir")) {
       if (!value_of(word, "--cache-dir", value)) return std::nullopt;
       if (value.empty()) {
@@ -119,7 +136,15 @@ Runs a WASI preview1 command module: translates it with wasm2c, compiles it with
 compiler into a cache keyed by the module's content, and runs its _start export.
 
 options:
-  --tcplisten ADDR:PORT     pre-open a listening TCP socket (fd 3, 4, ... in order; port 0 picks one)
+  --dir HOST_DIR[::GUEST_DIR]
+                            pre-open a host directory as GUEST_DIR (default: HOST_DIR), repeatable;
+                            directories get fd 3, 4, ... in flag order, before every listener; the
+                            guest cannot reach anything outside it (docs/filesystem.md)
+  --dir-ro HOST_DIR[::GUEST_DIR]
+                            the same, read-only: no right that changes the filesystem, and every
+                            file under it is opened read-only by the host
+  --tcplisten ADDR:PORT     pre-open a listening TCP socket (fds after the directories, in order;
+                            port 0 picks one)
   -S tcplisten=ADDR:PORT    the same, wasmtime's spelling
   --env NAME=VALUE          add to the guest's environment (it starts empty)
   --profile P               host semantics: strict (default), wasmtime-legacy, uvwasi
@@ -129,15 +154,24 @@ options:
                             writes a wake byte to it, and is ignored before the guest starts and
                             after it ends (without --waker, SIGUSR1 keeps its default action:
                             it ends wasio-run) (docs/wakeup.md)
+  --shutdown-timeout T      how long the guest may drain after SIGTERM or SIGINT before it is ended
+                            (seconds, or with s / ms: 10, 2500ms; default 10 s) (docs/shutdown.md)
   --cache-dir DIR           compiled-module cache (default $WASIO_CACHE_DIR, else
                             $XDG_CACHE_HOME/wasio, else ~/.cache/wasio)
   --compile-only            translate and compile MODULE into the cache, then exit 0
   -h, --help                this text
   -V, --version             version
 
-exit status: the guest's proc_exit code (0 when _start returns); 134 when the guest traps (one
-line "wasio-run: trap: ..." on stderr); 1 when the module cannot be run (missing imports, no
-_start, a feature wasm2c cannot translate, missing tools); 2 for usage errors.
+signals: the guest learns of SIGTERM and SIGINT as a shutdown request and of SIGHUP as a reopen
+request through a control stream (fd WASIO_CONTROL_FD, after the listeners and the waker) when it
+listens for them (wasio::rt::service); a guest that does not is ended at once by SIGTERM / SIGINT,
+and SIGHUP is ignored. A second SIGTERM / SIGINT, or the timeout, ends a draining guest at once.
+
+exit status: the guest's proc_exit code (0 when _start returns, so 0 after a clean drain); 134
+when the guest traps (one line "wasio-run: trap: ..." on stderr); 128 + the signal's number (143
+SIGTERM, 130 SIGINT) when a signal ended the guest before it finished; 1 when the module cannot be
+run (missing imports, no _start, a feature wasm2c cannot translate, missing tools); 2 for usage
+errors.
 environment: WASIO_WASM2C (wasm2c program), WASIO_CC, else CC, else cc (C compiler).
 )";
 }

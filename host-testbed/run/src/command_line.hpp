@@ -1,22 +1,27 @@
 #pragma once
 // wasio-run's command line, parsed without side effects so tests and --help agree on it.
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "wasio/testbed/control_channel.hpp"
 #include "wasio/testbed/host.hpp"
 #include "wasio/testbed/profile.hpp"
 
 namespace wasio::run {
 
 struct command_line {
-  std::vector<testbed::listen_spec> listeners;  // fd 3, 4, ... in this order
+  /// --dir / --dir-ro in flag order: fd 3, 4, ..., before every listener.
+  std::vector<testbed::preopen_spec> preopens;
+  std::vector<testbed::listen_spec> listeners;  // after the directories, in this order
   std::vector<std::string> env;                 // "NAME=VALUE", the guest's whole environment
   testbed::profile semantics = testbed::profile::strict;
   bool trace = false;
   bool waker = false;  // --waker: a host wake channel (host_wake_channel.hpp)
   bool compile_only = false;
+  std::chrono::milliseconds shutdown_timeout = testbed::default_shutdown_timeout;  // --shutdown-timeout
   bool help = false;
   bool version = false;
   std::optional<std::string> cache_dir;  // --cache-dir; otherwise see default_cache_dir()

@@ -51,7 +51,8 @@ class host_wake_channel {
   mutable std::atomic<unsigned long> sent_{0};
 };
 
-/// The guest fd a --waker channel will get: right after stdio and the listeners.
-inline abi::fd waker_guest_fd(std::size_t listener_count) { return static_cast<abi::fd>(3 + listener_count); }
+/// The guest fd a --waker channel will get: right after stdio, the directories and the listeners.
+/// `preopened_count` counts every directory and listener wasio-run pre-opens before the channel.
+inline abi::fd waker_guest_fd(std::size_t preopened_count) { return static_cast<abi::fd>(3 + preopened_count); }
 
 }  // namespace wasio::run

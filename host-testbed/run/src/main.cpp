@@ -1,6 +1,10 @@
 // wasio-run: runs a WASI preview1 command module through wasm2c on the wasio host testbed.
-#include <csignal>
+#include <fcntl.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -11,6 +15,7 @@
 #include "guest_runner.hpp"
 #include "host_wake_channel.hpp"
 #include "module_cache.hpp"
+#include "wasio/testbed/control_channel.hpp"
 #include "wasio/testbed/host.hpp"
 #include "wasio/testbed/wasm2c/imports.hpp"
 #include "wasio/testbed/wasm2c/module_info.hpp"
@@ -65,6 +70,13 @@ int main(int argc, char** argv) {
   // replacing the guest's exit status. Without --waker SIGUSR1 keeps its default action.
   if (cl.waker) run::host_wake_channel::ignore_sigusr1();
 
+  for (const testbed::preopen_spec& d : cl.preopens) {
+    // Checked before the module is compiled, and named, so a typo in --dir fails fast and clearly.
+    const int probe = ::open(d.host_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (probe < 0) return complain("cannot pre-open directory " + d.host_path + ": " + std::strerror(errno), exit_cannot_run);
+    ::close(probe);
+  }
+
   std::vector<std::byte> bytes;
   if (!read_module(cl.module, bytes)) return complain("cannot read " + cl.module, exit_cannot_run);
   auto info = testbed::wasm2c::read_module_info(bytes);
@@ -91,15 +103,26 @@ int main(int argc, char** argv) {
   config.args.push_back(cl.module);
   config.args.insert(config.args.end(), cl.args.begin(), cl.args.end());
   config.env = cl.env;
+  config.preopens = cl.preopens;
   config.listeners = cl.listeners;
-  if (cl.waker) config.env.push_back("WASIO_WAKER_FD=" + std::to_string(run::waker_guest_fd(cl.listeners.size())));
+  const std::size_t preopened = cl.preopens.size() + cl.listeners.size();
+  if (cl.waker) config.env.push_back("WASIO_WAKER_FD=" + std::to_string(run::waker_guest_fd(preopened)));
+  // The control stream comes after the waker (docs/shutdown.md).
+  const abi::fd control_fd = run::waker_guest_fd(preopened) + (cl.waker ? 1 : 0);
+  config.env.push_back(std::string(testbed::control_fd_variable) + "=" + std::to_string(control_fd));
+  config.env.push_back(std::string(testbed::shutdown_timeout_variable) + "=" +
+                       std::to_string(cl.shutdown_timeout.count()));
   if (cl.trace) config.trace = stderr;
   auto created = testbed::host::create(std::move(config));
   if (!created) {
     errc e = created.error();
-    return complain(std::string("cannot open the listeners: ") + std::string(message(e)), exit_cannot_run);
+    return complain(std::string("cannot open the pre-opened directories and listeners: ") + std::string(message(e)),
+                    exit_cannot_run);
   }
   std::unique_ptr<testbed::host> host = std::move(*created);
+  for (const testbed::bound_directory& d : host->directories())
+    std::fprintf(stderr, "wasio-run: directory %s as %s%s (fd %u)\n", d.host_path.c_str(), d.guest_path.c_str(),
+                 d.read_only ? ", read-only" : "", static_cast<unsigned>(d.fd));
   for (const testbed::bound_listener& l : host->listeners())
     std::fprintf(stderr, "wasio-run: listening on %s:%u (fd %u)\n", printable_address(l.address).c_str(),
                  static_cast<unsigned>(l.port), static_cast<unsigned>(l.fd));
@@ -108,14 +131,23 @@ int main(int argc, char** argv) {
     auto channel = run::host_wake_channel::create(*host);
     if (!channel) return complain(std::string("cannot open the wake channel: ") + std::string(message(channel.error())), exit_cannot_run);
     waker = std::move(*channel);
-    if (waker->guest_fd() != run::waker_guest_fd(cl.listeners.size()))
+    if (waker->guest_fd() != run::waker_guest_fd(preopened))
       return complain("the wake channel did not get the fd announced in WASIO_WAKER_FD (host bug)", exit_cannot_run);
     run::host_wake_channel::wake_on_sigusr1(waker.get());
     std::fprintf(stderr, "wasio-run: waker on fd %u (SIGUSR1 to pid %ld wakes the guest)\n",
                  static_cast<unsigned>(waker->guest_fd()), static_cast<long>(::getpid()));
   }
+  testbed::control_channel::options control_options;
+  control_options.shutdown_timeout = cl.shutdown_timeout;
+  auto control = testbed::control_channel::create(*host, std::move(control_options));
+  if (!control)
+    return complain(std::string("cannot open the control stream: ") + std::string(message(control.error())), exit_cannot_run);
+  if ((*control)->guest_fd() != control_fd)
+    return complain("the control stream did not get the fd announced in WASIO_CONTROL_FD (host bug)", exit_cannot_run);
   std::fflush(stderr);
 
+  // From here SIGTERM / SIGINT / SIGHUP are requests to the guest (docs/shutdown.md).
+  (*control)->handle_signals();
   // A guest writing to a closed pipe gets errc::pipe from fd_write, as on wasmtime, instead of
   // the whole process dying of SIGPIPE.
   std::signal(SIGPIPE, SIG_IGN);
@@ -124,6 +156,8 @@ int main(int argc, char** argv) {
     run::host_wake_channel::wake_on_sigusr1(nullptr);  // back to ignored, not to the default
     waker.reset();
   }
+  (*control)->release_signals();
+  control->reset();
   host.reset();  // closes every guest fd and listener before the process reports
   switch (outcome.how) {
     case run::run_outcome::ending::returned: return 0;

@@ -13,6 +13,7 @@
 #include <new>
 #include <vector>
 
+#include "wasio/sys/fs_abi.hpp"
 #include "wasio/testbed/wasm2c/guest_memory.hpp"
 
 namespace wasio::testbed::wasm2c {
@@ -108,13 +109,6 @@ std::uint32_t guarded(wasio_wasi_env* env, const char* function, Body body) {
 #else
   return body(call);  // without exceptions, a failed allocation already ends the process
 #endif
-}
-
-/// The host's answer for a call it has no resource for. Success would leave out-parameters we
-/// cannot produce, so it becomes notsup (no core should answer success here).
-std::uint32_t unsupported(const host_call& call, std::string_view function, std::uint32_t fd) {
-  errc code = call.core().fd_unsupported(function, fd);
-  return to_wasi(code == errc::success ? errc::notsup : code);
 }
 
 /// Decodes a guest iovec/ciovec array into host buffers. Every element is checked before the
@@ -244,16 +238,16 @@ std::uint32_t Z_wasi_snapshot_preview1Z_clock_time_get(wasio_wasi_env* env, std:
   });
 }
 
-std::uint32_t Z_wasi_snapshot_preview1Z_fd_advise(wasio_wasi_env* env, std::uint32_t fd, std::uint64_t, std::uint64_t, std::uint32_t advice) {
+std::uint32_t Z_wasi_snapshot_preview1Z_fd_advise(wasio_wasi_env* env, std::uint32_t fd, std::uint64_t offset, std::uint64_t len, std::uint32_t advice) {
   return guarded(env, "fd_advise", [&](const host_call& call) -> std::uint32_t {
     if (advice > 5) return call.reject(errc::inval, "advice %" PRIu32, advice);
-    return unsupported(call, "fd_advise", fd);
+    return to_wasi(call.core().fd_advise(fd, offset, len, static_cast<abi::advice>(advice)));
   });
 }
 
-std::uint32_t Z_wasi_snapshot_preview1Z_fd_allocate(wasio_wasi_env* env, std::uint32_t fd, std::uint64_t, std::uint64_t) {
+std::uint32_t Z_wasi_snapshot_preview1Z_fd_allocate(wasio_wasi_env* env, std::uint32_t fd, std::uint64_t offset, std::uint64_t len) {
   return guarded(env, "fd_allocate", [&](const host_call& call) -> std::uint32_t {
-    return unsupported(call, "fd_allocate", fd);
+    return to_wasi(call.core().fd_allocate(fd, offset, len));
   });
 }
 
@@ -265,7 +259,7 @@ std::uint32_t Z_wasi_snapshot_preview1Z_fd_close(wasio_wasi_env* env, std::uint3
 
 std::uint32_t Z_wasi_snapshot_preview1Z_fd_datasync(wasio_wasi_env* env, std::uint32_t fd) {
   return guarded(env, "fd_datasync", [&](const host_call& call) -> std::uint32_t {
-    return unsupported(call, "fd_datasync", fd);
+    return to_wasi(call.core().fd_datasync(fd));
   });
 }
 
@@ -286,38 +280,44 @@ std::uint32_t Z_wasi_snapshot_preview1Z_fd_fdstat_set_flags(wasio_wasi_env* env,
   });
 }
 
-std::uint32_t Z_wasi_snapshot_preview1Z_fd_fdstat_set_rights(wasio_wasi_env* env, std::uint32_t fd, std::uint64_t, std::uint64_t) {
+std::uint32_t Z_wasi_snapshot_preview1Z_fd_fdstat_set_rights(wasio_wasi_env* env, std::uint32_t fd, std::uint64_t base, std::uint64_t inheriting) {
   return guarded(env, "fd_fdstat_set_rights", [&](const host_call& call) -> std::uint32_t {
-    return unsupported(call, "fd_fdstat_set_rights", fd);
+    return to_wasi(call.core().fd_fdstat_set_rights(fd, base, inheriting));
   });
 }
 
 std::uint32_t Z_wasi_snapshot_preview1Z_fd_filestat_get(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t stat) {
   return guarded(env, "fd_filestat_get", [&](const host_call& call) -> std::uint32_t {
-    if (!output_fits(call, stat, 64)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", stat);
-    return unsupported(call, "fd_filestat_get", fd);
+    if (!output_fits(call, stat, abi::filestat_size)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", stat);
+    abi::filestat value{};
+    errc code = call.core().fd_filestat_get(fd, value);
+    if (code == errc::success) (void)call.memory().store(stat, value);
+    return to_wasi(code);
   });
 }
 
-std::uint32_t Z_wasi_snapshot_preview1Z_fd_filestat_set_size(wasio_wasi_env* env, std::uint32_t fd, std::uint64_t) {
+std::uint32_t Z_wasi_snapshot_preview1Z_fd_filestat_set_size(wasio_wasi_env* env, std::uint32_t fd, std::uint64_t size) {
   return guarded(env, "fd_filestat_set_size", [&](const host_call& call) -> std::uint32_t {
-    return unsupported(call, "fd_filestat_set_size", fd);
+    return to_wasi(call.core().fd_filestat_set_size(fd, size));
   });
 }
 
-std::uint32_t Z_wasi_snapshot_preview1Z_fd_filestat_set_times(wasio_wasi_env* env, std::uint32_t fd, std::uint64_t, std::uint64_t, std::uint32_t fst_flags) {
+std::uint32_t Z_wasi_snapshot_preview1Z_fd_filestat_set_times(wasio_wasi_env* env, std::uint32_t fd, std::uint64_t atim, std::uint64_t mtim, std::uint32_t fst_flags) {
   return guarded(env, "fd_filestat_set_times", [&](const host_call& call) -> std::uint32_t {
-    if (fst_flags > 0xf) return call.reject(errc::inval, "fstflags 0x%" PRIx32, fst_flags);
-    return unsupported(call, "fd_filestat_set_times", fd);
+    if (fst_flags > 0xffff) return call.reject(errc::inval, "fstflags 0x%" PRIx32 " wider than 16 bits", fst_flags);
+    return to_wasi(call.core().fd_filestat_set_times(fd, atim, mtim, static_cast<abi::fstflags>(fst_flags)));
   });
 }
 
-std::uint32_t Z_wasi_snapshot_preview1Z_fd_pread(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t iovs, std::uint32_t iovs_len, std::uint64_t, std::uint32_t nread) {
+std::uint32_t Z_wasi_snapshot_preview1Z_fd_pread(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t iovs, std::uint32_t iovs_len, std::uint64_t offset, std::uint32_t nread) {
   return guarded(env, "fd_pread", [&](const host_call& call) -> std::uint32_t {
     std::vector<host_iovec> buffers;
     if (std::uint32_t code = decode_iovecs(call, iovs, iovs_len, buffers)) return code;
     if (!output_fits(call, nread, 4)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", nread);
-    return unsupported(call, "fd_pread", fd);
+    std::size_t read = 0;
+    errc code = call.core().fd_pread(fd, buffers, offset, read);
+    if (code == errc::success) (void)call.memory().store(nread, static_cast<std::uint32_t>(read));
+    return to_wasi(code);
   });
 }
 
@@ -339,12 +339,15 @@ std::uint32_t Z_wasi_snapshot_preview1Z_fd_prestat_dir_name(wasio_wasi_env* env,
   });
 }
 
-std::uint32_t Z_wasi_snapshot_preview1Z_fd_pwrite(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t iovs, std::uint32_t iovs_len, std::uint64_t, std::uint32_t nwritten) {
+std::uint32_t Z_wasi_snapshot_preview1Z_fd_pwrite(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t iovs, std::uint32_t iovs_len, std::uint64_t offset, std::uint32_t nwritten) {
   return guarded(env, "fd_pwrite", [&](const host_call& call) -> std::uint32_t {
     std::vector<host_ciovec> buffers;
     if (std::uint32_t code = decode_iovecs(call, iovs, iovs_len, buffers)) return code;
     if (!output_fits(call, nwritten, 4)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", nwritten);
-    return unsupported(call, "fd_pwrite", fd);
+    std::size_t written = 0;
+    errc code = call.core().fd_pwrite(fd, buffers, offset, written);
+    if (code == errc::success) (void)call.memory().store(nwritten, static_cast<std::uint32_t>(written));
+    return to_wasi(code);
   });
 }
 
@@ -360,38 +363,48 @@ std::uint32_t Z_wasi_snapshot_preview1Z_fd_read(wasio_wasi_env* env, std::uint32
   });
 }
 
-std::uint32_t Z_wasi_snapshot_preview1Z_fd_readdir(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t buf, std::uint32_t buf_len, std::uint64_t, std::uint32_t bufused) {
+std::uint32_t Z_wasi_snapshot_preview1Z_fd_readdir(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t buf, std::uint32_t buf_len, std::uint64_t cookie, std::uint32_t bufused) {
   return guarded(env, "fd_readdir", [&](const host_call& call) -> std::uint32_t {
-    if (!call.memory().contains(buf, buf_len)) return call.reject(errc::fault, "buffer 0x%" PRIx32 " + %" PRIu32 " out of bounds", buf, buf_len);
+    auto out = call.memory().bytes(buf, buf_len);
+    if (!out) return call.reject(errc::fault, "buffer 0x%" PRIx32 " + %" PRIu32 " out of bounds", buf, buf_len);
     if (!output_fits(call, bufused, 4)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", bufused);
-    return unsupported(call, "fd_readdir", fd);
+    std::size_t used = 0;
+    errc code = call.core().fd_readdir(fd, *out, cookie, used);
+    if (code == errc::success) (void)call.memory().store(bufused, static_cast<std::uint32_t>(used));
+    return to_wasi(code);
   });
 }
 
-std::uint32_t Z_wasi_snapshot_preview1Z_fd_renumber(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t) {
+std::uint32_t Z_wasi_snapshot_preview1Z_fd_renumber(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t to) {
   return guarded(env, "fd_renumber", [&](const host_call& call) -> std::uint32_t {
-    return unsupported(call, "fd_renumber", fd);
+    return to_wasi(call.core().fd_renumber(fd, to));
   });
 }
 
-std::uint32_t Z_wasi_snapshot_preview1Z_fd_seek(wasio_wasi_env* env, std::uint32_t fd, std::uint64_t, std::uint32_t whence, std::uint32_t newoffset) {
+std::uint32_t Z_wasi_snapshot_preview1Z_fd_seek(wasio_wasi_env* env, std::uint32_t fd, std::uint64_t offset, std::uint32_t whence, std::uint32_t newoffset) {
   return guarded(env, "fd_seek", [&](const host_call& call) -> std::uint32_t {
     if (whence > 2) return call.reject(errc::inval, "whence %" PRIu32, whence);
     if (!output_fits(call, newoffset, 8)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", newoffset);
-    return unsupported(call, "fd_seek", fd);
+    abi::filesize at = 0;
+    errc code = call.core().fd_seek(fd, static_cast<abi::filedelta>(offset), static_cast<abi::whence>(whence), at);
+    if (code == errc::success) (void)call.memory().store(newoffset, at);
+    return to_wasi(code);
   });
 }
 
 std::uint32_t Z_wasi_snapshot_preview1Z_fd_sync(wasio_wasi_env* env, std::uint32_t fd) {
   return guarded(env, "fd_sync", [&](const host_call& call) -> std::uint32_t {
-    return unsupported(call, "fd_sync", fd);
+    return to_wasi(call.core().fd_sync(fd));
   });
 }
 
 std::uint32_t Z_wasi_snapshot_preview1Z_fd_tell(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t offset) {
   return guarded(env, "fd_tell", [&](const host_call& call) -> std::uint32_t {
     if (!output_fits(call, offset, 8)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", offset);
-    return unsupported(call, "fd_tell", fd);
+    abi::filesize at = 0;
+    errc code = call.core().fd_tell(fd, at);
+    if (code == errc::success) (void)call.memory().store(offset, at);
+    return to_wasi(code);
   });
 }
 
@@ -408,78 +421,114 @@ std::uint32_t Z_wasi_snapshot_preview1Z_fd_write(wasio_wasi_env* env, std::uint3
 }
 
 namespace {
-/// The shared shape of the path_* calls: check every (pointer, length) pair, then the host's
-/// answer for a directory call on `fd` (it pre-opens no directories).
-std::uint32_t path_call(const host_call& call, std::string_view function, std::uint32_t fd,
-                        std::initializer_list<std::pair<std::uint32_t, std::uint64_t>> ranges) {
-  for (auto [ptr, len] : ranges)
-    if (!call.memory().contains(ptr, len))
-      return call.reject(errc::fault, "argument 0x%" PRIx32 " + %" PRIu64 " out of bounds", ptr, len);
-  return unsupported(call, function, fd);
+/// A guest path argument as host bytes (no copy; the core bounds its length and checks it).
+/// Errors: fault (outside the memory), checked before the core is asked anything.
+result<std::string_view> guest_path(const host_call& call, std::uint32_t ptr, std::uint32_t len) {
+  auto bytes = call.memory().bytes(ptr, len);
+  if (!bytes) return fail(errc::fault);
+  // Safety: the range was checked just above; the view lives only during this host call.
+  return std::string_view(reinterpret_cast<const char*>(bytes->data()), bytes->size());
 }
 }  // namespace
 
+#define WASIO_GUEST_PATH(var, ptr, len)                                                                        \
+  auto var##_checked = guest_path(call, ptr, len);                                                            \
+  if (!var##_checked) return call.reject(errc::fault, "path 0x%" PRIx32 " + %" PRIu32 " out of bounds", ptr, len); \
+  const std::string_view var = *var##_checked
+
 std::uint32_t Z_wasi_snapshot_preview1Z_path_create_directory(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t path, std::uint32_t path_len) {
   return guarded(env, "path_create_directory", [&](const host_call& call) -> std::uint32_t {
-    return path_call(call, "path_create_directory", fd, {{path, path_len}});
+    WASIO_GUEST_PATH(name, path, path_len);
+    return to_wasi(call.core().path_create_directory(fd, name));
   });
 }
 
-std::uint32_t Z_wasi_snapshot_preview1Z_path_filestat_get(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t, std::uint32_t path, std::uint32_t path_len, std::uint32_t stat) {
+std::uint32_t Z_wasi_snapshot_preview1Z_path_filestat_get(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t flags, std::uint32_t path, std::uint32_t path_len, std::uint32_t stat) {
   return guarded(env, "path_filestat_get", [&](const host_call& call) -> std::uint32_t {
-    return path_call(call, "path_filestat_get", fd, {{path, path_len}, {stat, 64}});
+    WASIO_GUEST_PATH(name, path, path_len);
+    if (!output_fits(call, stat, abi::filestat_size)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", stat);
+    abi::filestat value{};
+    errc code = call.core().path_filestat_get(fd, flags, name, value);
+    if (code == errc::success) (void)call.memory().store(stat, value);
+    return to_wasi(code);
   });
 }
 
-std::uint32_t Z_wasi_snapshot_preview1Z_path_filestat_set_times(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t, std::uint32_t path, std::uint32_t path_len, std::uint64_t, std::uint64_t, std::uint32_t fst_flags) {
+std::uint32_t Z_wasi_snapshot_preview1Z_path_filestat_set_times(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t flags, std::uint32_t path, std::uint32_t path_len, std::uint64_t atim, std::uint64_t mtim, std::uint32_t fst_flags) {
   return guarded(env, "path_filestat_set_times", [&](const host_call& call) -> std::uint32_t {
-    if (fst_flags > 0xf) return call.reject(errc::inval, "fstflags 0x%" PRIx32, fst_flags);
-    return path_call(call, "path_filestat_set_times", fd, {{path, path_len}});
+    if (fst_flags > 0xffff) return call.reject(errc::inval, "fstflags 0x%" PRIx32 " wider than 16 bits", fst_flags);
+    WASIO_GUEST_PATH(name, path, path_len);
+    return to_wasi(call.core().path_filestat_set_times(fd, flags, name, atim, mtim, static_cast<abi::fstflags>(fst_flags)));
   });
 }
 
-std::uint32_t Z_wasi_snapshot_preview1Z_path_link(wasio_wasi_env* env, std::uint32_t old_fd, std::uint32_t, std::uint32_t old_path, std::uint32_t old_path_len, std::uint32_t, std::uint32_t new_path, std::uint32_t new_path_len) {
+std::uint32_t Z_wasi_snapshot_preview1Z_path_link(wasio_wasi_env* env, std::uint32_t old_fd, std::uint32_t old_flags, std::uint32_t old_path, std::uint32_t old_path_len, std::uint32_t new_fd, std::uint32_t new_path, std::uint32_t new_path_len) {
   return guarded(env, "path_link", [&](const host_call& call) -> std::uint32_t {
-    return path_call(call, "path_link", old_fd, {{old_path, old_path_len}, {new_path, new_path_len}});
+    WASIO_GUEST_PATH(from, old_path, old_path_len);
+    WASIO_GUEST_PATH(to, new_path, new_path_len);
+    return to_wasi(call.core().path_link(old_fd, old_flags, from, new_fd, to));
   });
 }
 
-std::uint32_t Z_wasi_snapshot_preview1Z_path_open(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t, std::uint32_t path, std::uint32_t path_len, std::uint32_t oflags, std::uint64_t, std::uint64_t, std::uint32_t fdflags, std::uint32_t opened_fd) {
+std::uint32_t Z_wasi_snapshot_preview1Z_path_open(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t dirflags, std::uint32_t path, std::uint32_t path_len, std::uint32_t oflags, std::uint64_t rights_base, std::uint64_t rights_inheriting, std::uint32_t fdflags, std::uint32_t opened_fd) {
   return guarded(env, "path_open", [&](const host_call& call) -> std::uint32_t {
-    if (oflags > 0xf || fdflags > 0x1f) return call.reject(errc::inval, "oflags 0x%" PRIx32 " fdflags 0x%" PRIx32, oflags, fdflags);
-    return path_call(call, "path_open", fd, {{path, path_len}, {opened_fd, 4}});
+    if (oflags > 0xffff || fdflags > 0xffff)
+      return call.reject(errc::inval, "oflags 0x%" PRIx32 " fdflags 0x%" PRIx32 " wider than 16 bits", oflags, fdflags);
+    WASIO_GUEST_PATH(name, path, path_len);
+    // Checked before the open: a file opened for a result that cannot be stored would leak.
+    if (!output_fits(call, opened_fd, 4)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", opened_fd);
+    abi::fd opened = 0;
+    errc code = call.core().path_open(fd, dirflags, name, static_cast<abi::oflags>(oflags), rights_base,
+                                      rights_inheriting, static_cast<abi::fdflags>(fdflags), opened);
+    if (code == errc::success) (void)call.memory().store<std::uint32_t>(opened_fd, opened);
+    return to_wasi(code);
   });
 }
 
 std::uint32_t Z_wasi_snapshot_preview1Z_path_readlink(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t path, std::uint32_t path_len, std::uint32_t buf, std::uint32_t buf_len, std::uint32_t bufused) {
   return guarded(env, "path_readlink", [&](const host_call& call) -> std::uint32_t {
-    return path_call(call, "path_readlink", fd, {{path, path_len}, {buf, buf_len}, {bufused, 4}});
+    WASIO_GUEST_PATH(name, path, path_len);
+    auto out = call.memory().bytes(buf, buf_len);
+    if (!out) return call.reject(errc::fault, "buffer 0x%" PRIx32 " + %" PRIu32 " out of bounds", buf, buf_len);
+    if (!output_fits(call, bufused, 4)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", bufused);
+    std::size_t used = 0;
+    errc code = call.core().path_readlink(fd, name, *out, used);
+    if (code == errc::success) (void)call.memory().store(bufused, static_cast<std::uint32_t>(used));
+    return to_wasi(code);
   });
 }
 
 std::uint32_t Z_wasi_snapshot_preview1Z_path_remove_directory(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t path, std::uint32_t path_len) {
   return guarded(env, "path_remove_directory", [&](const host_call& call) -> std::uint32_t {
-    return path_call(call, "path_remove_directory", fd, {{path, path_len}});
+    WASIO_GUEST_PATH(name, path, path_len);
+    return to_wasi(call.core().path_remove_directory(fd, name));
   });
 }
 
-std::uint32_t Z_wasi_snapshot_preview1Z_path_rename(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t old_path, std::uint32_t old_path_len, std::uint32_t, std::uint32_t new_path, std::uint32_t new_path_len) {
+std::uint32_t Z_wasi_snapshot_preview1Z_path_rename(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t old_path, std::uint32_t old_path_len, std::uint32_t new_fd, std::uint32_t new_path, std::uint32_t new_path_len) {
   return guarded(env, "path_rename", [&](const host_call& call) -> std::uint32_t {
-    return path_call(call, "path_rename", fd, {{old_path, old_path_len}, {new_path, new_path_len}});
+    WASIO_GUEST_PATH(from, old_path, old_path_len);
+    WASIO_GUEST_PATH(to, new_path, new_path_len);
+    return to_wasi(call.core().path_rename(fd, from, new_fd, to));
   });
 }
 
 std::uint32_t Z_wasi_snapshot_preview1Z_path_symlink(wasio_wasi_env* env, std::uint32_t old_path, std::uint32_t old_path_len, std::uint32_t fd, std::uint32_t new_path, std::uint32_t new_path_len) {
   return guarded(env, "path_symlink", [&](const host_call& call) -> std::uint32_t {
-    return path_call(call, "path_symlink", fd, {{old_path, old_path_len}, {new_path, new_path_len}});
+    WASIO_GUEST_PATH(target, old_path, old_path_len);
+    WASIO_GUEST_PATH(name, new_path, new_path_len);
+    return to_wasi(call.core().path_symlink(target, fd, name));
   });
 }
 
 std::uint32_t Z_wasi_snapshot_preview1Z_path_unlink_file(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t path, std::uint32_t path_len) {
   return guarded(env, "path_unlink_file", [&](const host_call& call) -> std::uint32_t {
-    return path_call(call, "path_unlink_file", fd, {{path, path_len}});
+    WASIO_GUEST_PATH(name, path, path_len);
+    return to_wasi(call.core().path_unlink_file(fd, name));
   });
 }
+
+#undef WASIO_GUEST_PATH
 
 std::uint32_t Z_wasi_snapshot_preview1Z_poll_oneoff(wasio_wasi_env* env, std::uint32_t in, std::uint32_t out, std::uint32_t nsubscriptions, std::uint32_t nevents) {
   return guarded(env, "poll_oneoff", [&](const host_call& call) -> std::uint32_t {

@@ -9,20 +9,28 @@
 /// - canceled, badf: the loop was stopped or the listener closed; end quietly.
 /// - anything else: report it and end the loop.
 ///
+/// Errors are reported through a callback, or (the usual choice) to an rt::error_log as "accept failed",
+/// which rate-limits them: out of descriptors, the loop meets the error every `backoff`, and the log
+/// prints about one line per interval with the count instead of a line per attempt.
+///
 /// Example (compiled in examples/echo/echo_server.cpp):
 ///   rt.spawn(wasio::rt::accept_loop(listener,
-///       [&rt](wasio::rt::tcp_stream s) { rt.spawn(serve(std::move(s))); },
-///       [](wasio::errc code) { report("accept failed", code); }));
-/// Notes: the callbacks are moved into the loop's frame; what they refer to must outlive it.
+///       [&rt](wasio::rt::tcp_stream s) { rt.spawn(serve(std::move(s))); }, log));
+/// With a stop token (a server's shutdown token, rt::service::shutdown_token()), the loop also ends
+/// quietly when that token stops: each accept is awaited through rt::with_stop.
+/// Notes: the callbacks are moved into the loop's frame; what they refer to (and the log) must outlive it.
 
 #include <chrono>
+#include <optional>
 #include <utility>
 
 #include "wasio/errc.hpp"
+#include "wasio/rt/error_log.hpp"
 #include "wasio/rt/task.hpp"
 #include "wasio/rt/tcp_listener.hpp"
 #include "wasio/rt/tcp_stream.hpp"
 #include "wasio/rt/time.hpp"
+#include "wasio/rt/with_stop.hpp"
 
 namespace wasio::rt {
 
@@ -41,10 +49,16 @@ constexpr accept_error_action classify_accept_error(errc code) {
 /// Accepts on `listener` until stopped, calling `on_accept(tcp_stream)` for each connection and
 /// `on_error(errc)` for each error it reports (see classify_accept_error).
 template <class OnAccept, class OnError>
-task<void> accept_loop(tcp_listener& listener, OnAccept on_accept, OnError on_error,
+task<void> accept_loop(tcp_listener& listener, OnAccept on_accept, OnError on_error, stop_token until,
                        std::chrono::milliseconds backoff = std::chrono::milliseconds(10)) {
   for (;;) {
-    auto stream = co_await listener.accept();
+    if (until.stop_requested()) co_return;
+    // Two statements, not a conditional expression: GCC 12 mishandles the temporaries of a co_await
+    // inside ?: (a stream moved out of a dead frame), and without a token no extra frame is needed.
+    std::optional<result<tcp_stream>> accepted;
+    if (until.stop_possible()) accepted.emplace(co_await with_stop(until, listener.accept()));
+    else accepted.emplace(co_await listener.accept());
+    result<tcp_stream>& stream = *accepted;
     if (stream) {
       on_accept(std::move(*stream));
       continue;
@@ -55,7 +69,8 @@ task<void> accept_loop(tcp_listener& listener, OnAccept on_accept, OnError on_er
         continue;
       case accept_error_action::back_off:
         on_error(code);
-        (void)co_await sleep_for(backoff);
+        if (until.stop_possible()) (void)co_await with_stop(until, sleep_for(backoff));
+        else (void)co_await sleep_for(backoff);
         continue;
       case accept_error_action::stop_quietly:
         co_return;
@@ -64,6 +79,28 @@ task<void> accept_loop(tcp_listener& listener, OnAccept on_accept, OnError on_er
         co_return;
     }
   }
+}
+
+/// accept_loop without a stop token of its own: it ends when the awaiting task is stopped.
+template <class OnAccept, class OnError>
+task<void> accept_loop(tcp_listener& listener, OnAccept on_accept, OnError on_error,
+                       std::chrono::milliseconds backoff = std::chrono::milliseconds(10)) {
+  return accept_loop(listener, std::move(on_accept), std::move(on_error), stop_token(), backoff);
+}
+
+/// accept_loop reporting each error to `log` as "accept failed" (rate-limited there), until `until` stops.
+template <class OnAccept>
+task<void> accept_loop(tcp_listener& listener, OnAccept on_accept, error_log& log, stop_token until,
+                       std::chrono::milliseconds backoff = std::chrono::milliseconds(10)) {
+  return accept_loop(listener, std::move(on_accept), [&log](errc code) { log.report("accept failed", code); },
+                     until, backoff);
+}
+
+/// accept_loop reporting each error to `log` as "accept failed" (rate-limited there).
+template <class OnAccept>
+task<void> accept_loop(tcp_listener& listener, OnAccept on_accept, error_log& log,
+                       std::chrono::milliseconds backoff = std::chrono::milliseconds(10)) {
+  return accept_loop(listener, std::move(on_accept), log, stop_token(), backoff);
 }
 
 }  // namespace wasio::rt

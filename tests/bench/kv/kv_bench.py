@@ -2,12 +2,18 @@
 """redis-benchmark against kv.wasm (under wasio-run), the natively linked kv, and Debian's
 redis-server, side by side in one run; prints requests per second and each kv's ratio to Redis.
 
-usage: kv_bench.py --bin-dir build/bin [--requests N] [--rounds R] [--profile P] [--quick]
+usage: kv_bench.py --bin-dir build/bin [--requests N] [--rounds R] [--profile P] [--quick] [--pipelined-only]
+                   [--no-limits-pair]
 
 Each round runs every server once per configuration, in rotating order, so drift on a shared machine
-(other builds) touches all three alike; the figure reported per server is its median over rounds.
+(other builds) touches all alike; the figure reported per server is its median over rounds.
 Configurations: `-P 1` (default clients) and `-P 16 -c 50`, tests ping,set,get,incr,mset.
-Targets (issue 6): with -P 16, wasm >= 0.7x and native >= 0.85x redis-server. The script reports the
+Servers: kv as shipped (maxmemory 2gb, maxmemory-clients 1gb, client-output-buffer-limit "normal 64mb
+16mb 60": the limits on) and, unless --no-limits-pair, the same kv with them off (`--maxmemory 0
+--maxmemory-clients 0 --client-output-buffer-limit "normal 0 0 0"`), each as .wasm and natively
+linked; redis-server 7.
+Targets: issue 6, with -P 16: wasm >= 0.7x and native >= 0.85x redis-server; issue 10, with -P 16:
+kv with the limits on >= 0.9x kv with them off, and >= 0.9x redis-server. The script reports the
 ratios; it fails only when a server or redis-benchmark fails, never on a number (--quick only
 proves it runs).
 """
@@ -43,12 +49,20 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--profile", default="strict", choices=PROFILES)
     parser.add_argument("--quick", action="store_true", help="one short round (checks the script runs)")
+    parser.add_argument("--pipelined-only", action="store_true", help="only -P 16 -c 50 (the targets' configuration)")
+    parser.add_argument("--no-limits-pair", action="store_true",
+                        help="skip the kv servers started with maxmemory and output limits off")
     args = parser.parse_args()
     if args.quick:
         args.requests, args.rounds = 2000, 1
+    configs = CONFIGS[1:] if args.pipelined_only else CONFIGS
 
     wasio_run = os.path.join(args.bin_dir, "wasio-run")
+    no_limits = ["--maxmemory", "0", "--maxmemory-clients", "0", "--client-output-buffer-limit", "normal 0 0 0"]
     kv = {"wasm": [os.path.join(args.bin_dir, "kv.wasm")], "native": [os.path.join(args.bin_dir, "kv")]}
+    if not args.no_limits_pair:
+        kv["wasm-off"] = kv["wasm"] + no_limits
+        kv["native-off"] = kv["native"] + no_limits
     servers = {}  # name -> port
     stops = []
     results = {}  # (config, server) -> test -> [rps per round]
@@ -62,8 +76,9 @@ def main():
         stops.append(lambda: stop_process_group(redis))
         names = list(servers)
         for round_index in range(args.rounds):
-            order = names[round_index % 3:] + names[:round_index % 3]
-            for label, extra in CONFIGS:
+            shift = round_index % len(names)
+            order = names[shift:] + names[:shift]
+            for label, extra in configs:
                 for name in order:
                     for test, rps in bench(servers[name], args.requests, extra).items():
                         results.setdefault((label, name), {}).setdefault(test, []).append(rps)
@@ -73,13 +88,17 @@ def main():
 
     print(f"redis-benchmark -t {TESTS} -n {args.requests}, median of {args.rounds} round(s), "
           f"profile {args.profile}; requests per second")
-    for label, _ in CONFIGS:
+    for label, _ in configs:
         print(f"\n{label}")
-        print(f"{'test':<16}{'wasm':>12}{'native':>12}{'redis':>12}{'wasm/redis':>12}{'native/redis':>14}")
+        print(f"{'test':<16}" + "".join(f"{n:>12}" for n in names) + f"{'wasm/redis':>12}{'native/redis':>14}"
+              + ("" if args.no_limits_pair else f"{'wasm/off':>10}{'native/off':>12}"))
         for test in results[(label, "redis")]:
-            m = {n: statistics.median(results[(label, n)][test]) for n in ("wasm", "native", "redis")}
-            print(f"{test:<16}{m['wasm']:>12.0f}{m['native']:>12.0f}{m['redis']:>12.0f}"
-                  f"{m['wasm'] / m['redis']:>12.2f}{m['native'] / m['redis']:>14.2f}")
+            m = {n: statistics.median(results[(label, n)][test]) for n in names}
+            line = f"{test:<16}" + "".join(f"{m[n]:>12.0f}" for n in names)
+            line += f"{m['wasm'] / m['redis']:>12.2f}{m['native'] / m['redis']:>14.2f}"
+            if not args.no_limits_pair:
+                line += f"{m['wasm'] / m['wasm-off']:>10.2f}{m['native'] / m['native-off']:>12.2f}"
+            print(line)
     return 0
 
 

@@ -4,49 +4,15 @@
 
 #include <string>
 
+#include "connection_fixture.hpp"
 #include "response_reader.hpp"
 
 namespace {
 
 using http::connection_phase;
 using http::error_kind;
-
-constexpr std::int64_t rfc_example_time = 784111777;  // Sun, 06 Nov 1994 08:49:37 GMT
-
-struct fixture {
-  http::server_config config;
-  http::server_stats stats;
-  http::http_date date;
-  http::server_context context{config, stats, date};
-
-  fixture() { date.update(rfc_example_time); }
-};
-
-// A connection with its own context; feed_all() feeds like a reader that writes everything it is given.
-struct connection : fixture {
-  http::http_connection c{context};
-
-  std::string feed_all(std::string_view bytes) {
-    std::size_t at = 0;
-    while (at < bytes.size() && c.phase() != connection_phase::closing) {
-      const std::size_t used = c.feed(bytes.substr(at));
-      EXPECT_TRUE(used > 0 || !c.output().empty()) << "no progress";
-      if (used == 0 && c.output().empty()) break;
-      at += used;
-      written_ += c.output();
-      c.output().clear();
-    }
-    written_ += c.output();
-    c.output().clear();
-    return written_;
-  }
-  std::string feed_bytewise(std::string_view bytes) {
-    for (char byte : bytes) feed_all(std::string_view(&byte, 1));
-    return written_;
-  }
-
-  std::string written_;
-};
+using http_test::connection;
+using http_test::fixture;
 
 constexpr std::string_view get_root = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
 
@@ -93,7 +59,7 @@ TEST(HttpConnection, EchoesAChunkedBodyWithTrailers) {
 
 TEST(HttpConnection, EchoesAnEmptyBody) {
   connection t;
-  const auto out = http_test::read_responses(t.feed_all("POST /echo HTTP/1.1\r\nContent-Length: 0\r\n\r\n"));
+  const auto out = http_test::read_responses(t.feed_all("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"));
   ASSERT_EQ(out.responses.size(), 1u);
   EXPECT_EQ(out.responses[0].status, 200);
   EXPECT_EQ(out.responses[0].body, "");
@@ -118,7 +84,7 @@ TEST(HttpConnection, AnswersAHundredPipelinedRequestsInOrderFromOneFeed) {
 
 TEST(HttpConnection, PipelinedHeadAndGetAreFramedApart) {
   connection t;
-  const std::string written = t.feed_all("HEAD / HTTP/1.1\r\n\r\nGET /nope HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\n\r\n");
+  const std::string written = t.feed_all("HEAD / HTTP/1.1\r\nHost: x\r\n\r\nGET /nope HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n");
   const auto out = http_test::read_responses(written, {true, false, false});
   ASSERT_TRUE(out.ok);
   ASSERT_EQ(out.responses.size(), 3u);
@@ -133,8 +99,8 @@ TEST(HttpConnection, EveryResponseCarriesDateAndContentLength) {
   connection t;
   t.config.max_body_bytes = 4;
   const std::string written = t.feed_all(
-      "GET / HTTP/1.1\r\n\r\nGET /stats HTTP/1.1\r\n\r\nPUT / HTTP/1.1\r\n\r\nGET /x HTTP/1.1\r\n\r\n"
-      "POST /echo HTTP/1.1\r\nContent-Length: 5\r\n\r\n");
+      "GET / HTTP/1.1\r\nHost: x\r\n\r\nGET /stats HTTP/1.1\r\nHost: x\r\n\r\nPUT / HTTP/1.1\r\nHost: x\r\n\r\nGET /x HTTP/1.1\r\nHost: x\r\n\r\n"
+      "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n");
   const auto out = http_test::read_responses(written);
   ASSERT_TRUE(out.ok);
   ASSERT_EQ(out.responses.size(), 5u);
@@ -163,19 +129,19 @@ TEST(HttpConnection, Http10ClosesUnlessItAsksForKeepAlive) {
 
 TEST(HttpConnection, ConnectionCloseEndsThePipelineAfterItsResponse) {
   connection t;
-  const std::string written = t.feed_all("GET / HTTP/1.1\r\nConnection: close\r\n\r\nGET / HTTP/1.1\r\n\r\n");
+  const std::string written = t.feed_all("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n");
   const auto out = http_test::read_responses(written);
   ASSERT_EQ(out.responses.size(), 1u);
   EXPECT_EQ(out.responses[0].header("connection"), "close");
   EXPECT_EQ(t.c.phase(), connection_phase::closing);
-  EXPECT_EQ(t.c.feed("GET / HTTP/1.1\r\n\r\n"), 18u);  // consumed and ignored
+  EXPECT_EQ(t.c.feed("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), 27u);  // consumed and ignored
   EXPECT_TRUE(t.c.output().empty());
   EXPECT_EQ(t.stats.requests, 1u);
 }
 
 TEST(HttpConnection, MalformedRequestGets400AndCloses) {
   connection t;
-  const auto out = http_test::read_responses(t.feed_all("GET / HTTP/1.1\r\nBad Header\r\n\r\n"));
+  const auto out = http_test::read_responses(t.feed_all("GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n"));
   ASSERT_EQ(out.responses.size(), 1u);
   EXPECT_EQ(out.responses[0].status, 400);
   EXPECT_EQ(out.responses[0].header("connection"), "close");
@@ -185,7 +151,7 @@ TEST(HttpConnection, MalformedRequestGets400AndCloses) {
 
 TEST(HttpConnection, ResponsesBeforeAMalformedRequestStayInOrder) {
   connection t;
-  const auto out = http_test::read_responses(t.feed_all("GET / HTTP/1.1\r\n\r\nNOT HTTP AT ALL\r\n\r\n"));
+  const auto out = http_test::read_responses(t.feed_all("GET / HTTP/1.1\r\nHost: x\r\n\r\nNOT HTTP AT ALL\r\n\r\n"));
   ASSERT_EQ(out.responses.size(), 2u);
   EXPECT_EQ(out.responses[0].status, 200);
   EXPECT_EQ(out.responses[1].status, 400);
@@ -194,13 +160,13 @@ TEST(HttpConnection, ResponsesBeforeAMalformedRequestStayInOrder) {
 TEST(HttpConnection, ContentLengthWithChunkedIsRejectedAs400) {
   connection t;
   const auto out = http_test::read_responses(
-      t.feed_all("POST /echo HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"));
+      t.feed_all("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"));
   ASSERT_EQ(out.responses.size(), 1u);
   EXPECT_EQ(out.responses[0].status, 400);
 }
 
 std::string request_with_head_of(std::size_t head_size) {
-  std::string head = "GET / HTTP/1.1\r\nX-Pad: ";
+  std::string head = "GET / HTTP/1.1\r\nHost: x\r\nX-Pad: ";
   const std::size_t fixed = head.size() + 4;  // the value's CRLF and the blank line
   head.append(head_size - fixed, 'a');
   head += "\r\n\r\n";
@@ -227,8 +193,8 @@ TEST(HttpConnection, HeadOverTheLimitGets431AndCloses) {
 
 TEST(HttpConnection, EndlessHeadTrickleGets431OnceItPassesTheLimit) {
   connection t;
-  t.feed_all("GET / HTTP/1.1\r\n");
-  std::size_t sent = 16;
+  t.feed_all("GET / HTTP/1.1\r\nHost: x\r\n");
+  std::size_t sent = 25;
   while (t.c.phase() == connection_phase::head && sent < 100000) {
     t.feed_all("X-A: b\r\n");
     sent += 8;
@@ -241,7 +207,7 @@ TEST(HttpConnection, EndlessHeadTrickleGets431OnceItPassesTheLimit) {
 
 TEST(HttpConnection, OversizedTargetGets431) {
   connection t;
-  const std::string request = "GET /" + std::string(9000, 'u') + " HTTP/1.1\r\n\r\n";
+  const std::string request = "GET /" + std::string(9000, 'u') + " HTTP/1.1\r\nHost: x\r\n\r\n";
   EXPECT_EQ(http_test::read_responses(t.feed_all(request)).responses.at(0).status, 431);
 }
 
@@ -249,7 +215,7 @@ TEST(HttpConnection, DeclaredBodyOverTheLimitGets413BeforeItArrives) {
   connection t;
   t.config.max_body_bytes = 100;
   const auto out = http_test::read_responses(
-      t.feed_all("POST /echo HTTP/1.1\r\nContent-Length: 101\r\nExpect: 100-continue\r\n\r\n"));
+      t.feed_all("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 101\r\nExpect: 100-continue\r\n\r\n"));
   ASSERT_EQ(out.responses.size(), 1u);  // no 100 Continue first
   EXPECT_EQ(out.responses[0].status, 413);
   EXPECT_EQ(out.responses[0].header("connection"), "close");
@@ -260,7 +226,7 @@ TEST(HttpConnection, DeclaredBodyOverTheLimitGets413BeforeItArrives) {
 TEST(HttpConnection, ChunkedBodyOverTheLimitGets413WhileArriving) {
   connection t;
   t.config.max_body_bytes = 8;
-  t.feed_all("POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n");
+  t.feed_all("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n");
   EXPECT_EQ(t.c.phase(), connection_phase::body);
   const auto out = http_test::read_responses(t.feed_all("5\r\nworld\r\n0\r\n\r\n"));
   ASSERT_EQ(out.responses.size(), 1u);
@@ -270,14 +236,14 @@ TEST(HttpConnection, ChunkedBodyOverTheLimitGets413WhileArriving) {
 TEST(HttpConnection, BodyOfExactlyTheLimitIsEchoed) {
   connection t;
   t.config.max_body_bytes = 5;
-  const auto out = http_test::read_responses(t.feed_all("POST /echo HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello"));
+  const auto out = http_test::read_responses(t.feed_all("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"));
   ASSERT_EQ(out.responses.size(), 1u);
   EXPECT_EQ(out.responses[0].body, "hello");
 }
 
 TEST(HttpConnection, ExpectContinueGetsAnInterim100) {
   connection t;
-  t.feed_all("POST /echo HTTP/1.1\r\nExpect: 100-Continue\r\nContent-Length: 2\r\n\r\n");
+  t.feed_all("POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-Continue\r\nContent-Length: 2\r\n\r\n");
   EXPECT_EQ(t.written_, "HTTP/1.1 100 Continue\r\n\r\n");
   const auto out = http_test::read_responses(t.feed_all("hi"));
   ASSERT_EQ(out.responses.size(), 2u);
@@ -288,7 +254,7 @@ TEST(HttpConnection, ExpectContinueGetsAnInterim100) {
 TEST(HttpConnection, StopsBetweenRequestsWhenOutputPilesUpAndResumesAfterItIsWritten) {
   connection t;
   const std::string body(40000, 'b');
-  const std::string one = "POST /echo HTTP/1.1\r\nContent-Length: 40000\r\n\r\n" + body;
+  const std::string one = "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 40000\r\n\r\n" + body;
   const std::string three = one + one + one;
   const std::size_t first = t.c.feed(three);
   EXPECT_EQ(first, 2 * one.size());  // the second response pushed output past the high-water mark
@@ -322,17 +288,22 @@ TEST(HttpConnection, TimeoutWhileIdleClosesSilently) {
   EXPECT_EQ(t.stats.count_of(error_kind::request_timeout), 0u);
 }
 
-TEST(HttpConnection, RequestCountTellsWhenANewHeadBegins) {
+TEST(HttpConnection, PhaseChangesTellWhenANewDeadlineApplies) {
   connection t;
-  EXPECT_EQ(t.c.request_count(), 0u);
-  t.feed_all("GET / HTTP/1.1\r\n\r\nGET");
-  EXPECT_EQ(t.c.request_count(), 2u);
+  EXPECT_EQ(t.c.phase_changes(), 0u);
+  t.feed_all("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  const std::uint64_t after_one = t.c.phase_changes();  // head, body, idle
+  EXPECT_EQ(after_one, 3u);
+  t.feed_all("GET");
+  EXPECT_EQ(t.c.phase_changes(), after_one + 1);
   EXPECT_EQ(t.c.phase(), connection_phase::head);
+  t.feed_all(" / HTTP/1.1\r\nHo");  // more of the same head: the head's deadline stays
+  EXPECT_EQ(t.c.phase_changes(), after_one + 1);
 }
 
 TEST(HttpConnection, PeerClosingMidRequestDropsItWithoutAnswer) {
   connection t;
-  t.feed_all("GET / HTTP/1.1\r\n\r\nGET / HT");
+  t.feed_all("GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HT");
   t.c.on_peer_closed();
   EXPECT_EQ(t.c.phase(), connection_phase::closing);
   EXPECT_EQ(http_test::read_responses(t.written_).responses.size(), 1u);
@@ -341,7 +312,7 @@ TEST(HttpConnection, PeerClosingMidRequestDropsItWithoutAnswer) {
 TEST(HttpConnection, UpgradeRequestsAreAnsweredAsPlainHttp) {
   connection t;
   const auto out = http_test::read_responses(
-      t.feed_all("GET / HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\nGET /stats HTTP/1.1\r\n\r\n"));
+      t.feed_all("GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\nGET /stats HTTP/1.1\r\nHost: x\r\n\r\n"));
   ASSERT_EQ(out.responses.size(), 2u);
   EXPECT_EQ(out.responses[0].body, "Hello, World!");
   EXPECT_EQ(out.responses[1].status, 200);
@@ -350,7 +321,7 @@ TEST(HttpConnection, UpgradeRequestsAreAnsweredAsPlainHttp) {
 
 TEST(HttpConnection, ConnectIsRefusedAndClosed) {
   connection t;
-  const auto out = http_test::read_responses(t.feed_all("CONNECT example.org:443 HTTP/1.1\r\n\r\nbinary"));
+  const auto out = http_test::read_responses(t.feed_all("CONNECT example.org:443 HTTP/1.1\r\nHost: x\r\n\r\nbinary"));
   ASSERT_EQ(out.responses.size(), 1u);
   EXPECT_EQ(out.responses[0].status, 404);
   EXPECT_EQ(t.c.phase(), connection_phase::closing);
@@ -360,8 +331,8 @@ TEST(HttpConnection, StatsCountWhatTheConnectionsSaw) {
   fixture shared;
   http::http_connection a(shared.context);
   http::http_connection b(shared.context);
-  (void)a.feed("GET / HTTP/1.1\r\n\r\nDELETE /echo HTTP/1.1\r\n\r\n");
-  (void)b.feed("GET /missing HTTP/1.1\r\n\r\n\x01\r\n");
+  (void)a.feed("GET / HTTP/1.1\r\nHost: x\r\n\r\nDELETE /echo HTTP/1.1\r\nHost: x\r\n\r\n");
+  (void)b.feed("GET /missing HTTP/1.1\r\nHost: x\r\n\r\n\x01\r\n");
   EXPECT_EQ(shared.stats.requests, 3u);
   EXPECT_EQ(shared.stats.count_of(error_kind::method_not_allowed), 1u);
   EXPECT_EQ(shared.stats.count_of(error_kind::not_found), 1u);

@@ -313,20 +313,20 @@ def expect_error_and_close(port, request, status):
 
 
 def check_head_too_large(port):
-    expect_error_and_close(port, b"GET / HTTP/1.1\r\nX-Pad: " + b"a" * 9000 + b"\r\n\r\n", 431)
+    expect_error_and_close(port, b"GET / HTTP/1.1\r\nHost: t\r\nX-Pad: " + b"a" * 9000 + b"\r\n\r\n", 431)
 
 
 def check_body_too_large(port):
-    expect_error_and_close(port, b"POST /echo HTTP/1.1\r\nContent-Length: %d\r\n\r\n" % (MAX_BODY_BYTES + 1) +
+    expect_error_and_close(port, b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\n\r\n" % (MAX_BODY_BYTES + 1) +
                            b"x" * (MAX_BODY_BYTES + 1), 413)
     chunk = b"%x\r\n%s\r\n" % (50000, b"y" * 50000)
-    expect_error_and_close(port, b"POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk * 2 + b"0\r\n\r\n",
+    expect_error_and_close(port, b"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk * 2 + b"0\r\n\r\n",
                            413)
 
 
 def check_body_at_limit_is_echoed(port):
     body = os.urandom(MAX_BODY_BYTES)
-    (status, _, echoed), _ = exchange(port, b"POST /echo HTTP/1.1\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+    (status, _, echoed), _ = exchange(port, b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
     expect(status == 200 and echoed == body, f"status {status}, {len(echoed)} bytes")
 
 
@@ -338,7 +338,7 @@ def check_malformed(port):
 def check_slowloris(port):
     """Sends a head one short header line at a time, slower than the head timeout allows in total."""
     with connect(port) as s:
-        s.sendall(b"GET / HTTP/1.1\r\n")
+        s.sendall(b"GET / HTTP/1.1\r\nHost: t\r\n")
         buffered = bytearray()
         s.settimeout(0.25)
         deadline = time.monotonic() + GUARD_S

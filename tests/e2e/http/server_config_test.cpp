@@ -22,7 +22,8 @@ struct outcome {
   std::string help;
 };
 
-outcome parse(std::vector<std::string_view> args, environment env = {}) {
+outcome parse(std::vector<std::string> words, environment env = {}) {
+  std::vector<std::string_view> args(words.begin(), words.end());
   outcome o;
   o.config = http::parse_server_config(args, lookup, &env, o.error, o.help);
   return o;
@@ -36,9 +37,12 @@ TEST(ServerConfig, DefaultsMatchTheDocumentedLimits) {
   EXPECT_EQ(o.config->head_timeout, std::chrono::milliseconds(10000));
   EXPECT_EQ(o.config->idle_timeout, std::chrono::milliseconds(15000));
   EXPECT_EQ(o.config->max_connections, 1024u);
+  EXPECT_EQ(o.config->body_timeout, std::chrono::milliseconds(30000));
+  EXPECT_EQ(o.config->send_timeout, std::chrono::milliseconds(30000));
   EXPECT_EQ(o.config->describe(),
             "max-head-bytes=8192 (default) max-body-bytes=1048576 (default) head-timeout-ms=10000 (default) "
-            "idle-timeout-ms=15000 (default) max-connections=1024 (default)");
+            "idle-timeout-ms=15000 (default) max-connections=1024 (default) body-timeout-ms=30000 (default) "
+            "send-timeout-ms=30000 (default)");
 }
 
 TEST(ServerConfig, EnvironmentSetsLimitsAndArgumentsWinOverIt) {
@@ -52,7 +56,8 @@ TEST(ServerConfig, EnvironmentSetsLimitsAndArgumentsWinOverIt) {
   EXPECT_EQ(o.config->max_connections, 2u);
   EXPECT_EQ(o.config->describe(),
             "max-head-bytes=8192 (default) max-body-bytes=10 (arg) head-timeout-ms=300 (env) "
-            "idle-timeout-ms=250 (arg) max-connections=2 (env)");
+            "idle-timeout-ms=250 (arg) max-connections=2 (env) body-timeout-ms=30000 (default) "
+            "send-timeout-ms=30000 (default)");
 }
 
 TEST(ServerConfig, RejectsANonNumberNamingTheArgumentAndTheRange) {
@@ -90,6 +95,44 @@ TEST(ServerConfig, HelpListsEveryOptionAndVariable) {
   for (const char* word : {"--max-head-bytes", "WASIO_HTTP_MAX_HEAD_BYTES", "--max-body-bytes", "--head-timeout-ms",
                            "--idle-timeout-ms", "--max-connections", "WASIO_HTTP_MAX_CONNECTIONS"})
     EXPECT_NE(o.help.find(word), std::string::npos) << word;
+  for (const char* word : {"--body-timeout-ms", "WASIO_HTTP_BODY_TIMEOUT_MS", "--send-timeout-ms", "must fit the guest"})
+    EXPECT_NE(o.help.find(word), std::string::npos) << word;
+}
+
+TEST(ServerConfig, DefaultsFitTheGuestWithRoomToSpare) {
+  const http::server_config defaults;
+  EXPECT_LE(http::guest_bytes_needed(defaults) * 4, http::guest_memory_budget);
+}
+
+TEST(ServerConfig, RefusesConnectionsTimesBuffersBeyondTheGuestBudget) {
+  // Every value is within its own range, but together they need more than wasm32 can give.
+  const outcome o = parse({"--max-connections=100000"});
+  EXPECT_FALSE(o.config);
+  EXPECT_NE(o.error.find("max-connections=100000 with max-head-bytes=8192 needs up to"), std::string::npos) << o.error;
+  EXPECT_NE(o.error.find("connections fit"), std::string::npos) << o.error;
+  const outcome big_heads = parse({"--max-head-bytes=1048576", "--max-connections=4096"});
+  EXPECT_FALSE(big_heads.config);
+  EXPECT_NE(big_heads.error.find("max-head-bytes=1048576"), std::string::npos) << big_heads.error;
+}
+
+TEST(ServerConfig, TheLargestFittingConnectionCountIsAcceptedAndOneMoreIsNot) {
+  http::server_config probe;
+  std::size_t fits = 0;
+  for (std::size_t n = 1024; n < (1u << 20); n += 1) {
+    probe.max_connections = n;
+    if (http::guest_bytes_needed(probe) > http::guest_memory_budget) break;
+    fits = n;
+  }
+  ASSERT_GT(fits, 1024u);
+  EXPECT_TRUE(parse({"--max-connections=" + std::to_string(fits)}).config);
+  const outcome over = parse({"--max-connections=" + std::to_string(fits + 1)});
+  EXPECT_FALSE(over.config);
+  EXPECT_NE(over.error.find("at most " + std::to_string(fits) + " connections fit"), std::string::npos) << over.error;
+}
+
+TEST(ServerConfig, AHugeBodyLimitFitsBecauseBodiesStream) {
+  // Bodies are never held whole (POST /echo streams), so the body limit does not multiply.
+  EXPECT_TRUE(parse({"--max-body-bytes=1073741824", "--max-connections=4096"}).config);
 }
 
 }  // namespace

@@ -168,7 +168,7 @@ TEST_F(CommandEngine, ConfigGetAnswersWhatBenchmarksAsk) {
   EXPECT_EQ(run({"CONFIG", "GET", "save"}), "*2\r\n$4\r\nsave\r\n$0\r\n\r\n");
   EXPECT_EQ(run({"CONFIG", "GET", "appendonly"}), "*2\r\n$10\r\nappendonly\r\n$2\r\nno\r\n");
   EXPECT_EQ(run({"CONFIG", "GET", "nonexistent"}), "*0\r\n");
-  EXPECT_EQ(run({"CONFIG", "SET", "x", "y"}), "-ERR unknown subcommand 'SET'. Try CONFIG HELP.\r\n");
+  EXPECT_EQ(run({"CONFIG", "SET", "x", "y"}), "-ERR Unknown option or number of arguments for CONFIG SET - 'x'\r\n");
   EXPECT_EQ(run({"CONFIG", "GET"}), "-ERR wrong number of arguments for 'config|get' command\r\n");
 }
 
@@ -202,6 +202,132 @@ TEST_F(CommandEngine, QuitRepliesOkThenCloses) {
   EXPECT_EQ(last_, kv::after_reply::close);
   run({"PING"});
   EXPECT_EQ(last_, kv::after_reply::keep_open);
+}
+
+TEST_F(CommandEngine, SetRepeatedExpiryOptionIsAllowedAndTheLastWins) {
+  EXPECT_EQ(run({"SET", "k", "v", "EX", "10", "EX", "20"}), "+OK\r\n");
+  EXPECT_EQ(run({"TTL", "k"}), ":20\r\n");
+  EXPECT_EQ(run({"SET", "k", "v", "PX", "10", "EX", "20"}), "-ERR syntax error\r\n");
+}
+
+TEST_F(CommandEngine, SetSyntaxErrorWinsOverABadExpiryNumber) {
+  EXPECT_EQ(run({"SET", "k", "v", "EX", "abc", "BOGUS"}), "-ERR syntax error\r\n");
+  EXPECT_EQ(run({"SET", "k", "v", "EX", "abc", "NX"}), "-ERR value is not an integer or out of range\r\n");
+}
+
+TEST_F(CommandEngine, OptionsAreReadAsCStrings) {
+  using namespace std::string_literals;
+  std::vector<std::string> a = {"SET", "k", "v", "KEEPTTL\0x"s};
+  std::vector<std::string_view> v(a.begin(), a.end());
+  kv::reply_buffer out;
+  engine_.execute(v, out, now_);
+  EXPECT_EQ(out.view(), "+OK\r\n");
+}
+
+TEST_F(CommandEngine, ExpireOptionErrorTrimsLineEndsAndReplacesInnerOnes) {
+  run({"SET", "k", "v"});
+  EXPECT_EQ(run({"EXPIRE", "k", "10", "bogus\r\n"}), "-ERR Unsupported option bogus\r\n");
+  EXPECT_EQ(run({"EXPIRE", "k", "10", "bo\ngus"}), "-ERR Unsupported option bo gus\r\n");
+}
+
+TEST_F(CommandEngine, SelectReadsAnIntFirst) {
+  EXPECT_EQ(run({"SELECT", "2147483648"}),
+            "-ERR value is out of range, value must between -2147483648 and 2147483647\r\n");
+  EXPECT_EQ(run({"SELECT", "-1"}), "-ERR DB index is out of range\r\n");
+}
+
+TEST_F(CommandEngine, ConfigSetParsesRedisMemoryUnitsAndAppliesAllOrNothing) {
+  EXPECT_EQ(run({"CONFIG", "SET", "maxmemory", "10mb"}), "+OK\r\n");
+  EXPECT_EQ(run({"CONFIG", "GET", "MAXMEMORY"}), "*2\r\n$9\r\nMAXMEMORY\r\n$8\r\n10485760\r\n");
+  EXPECT_EQ(run({"CONFIG", "SET", "maxmemory", "1k", "maxmemory-policy", "bogus"}).rfind(
+                "-ERR CONFIG SET failed (possibly related to argument 'maxmemory-policy') - argument(s)", 0),
+            0u);
+  EXPECT_EQ(engine_.config().maxmemory, 10u << 20);
+  EXPECT_EQ(run({"CONFIG", "SET", "maxmemory", "1t"}),
+            "-ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument must be a memory value\r\n");
+  EXPECT_EQ(run({"CONFIG", "SET", "databases", "2"}),
+            "-ERR CONFIG SET failed (possibly related to argument 'databases') - can't set immutable config\r\n");
+  EXPECT_EQ(run({"CONFIG", "SET", "client-output-buffer-limit", "normal 1mb 2k 3"}), "+OK\r\n");
+  EXPECT_EQ(engine_.config().normal.hard_bytes, 1u << 20);
+  EXPECT_EQ(engine_.config().normal.soft_bytes, 2000u);
+  EXPECT_EQ(engine_.config().normal.soft_seconds, 3);
+}
+
+TEST_F(CommandEngine, ParseMemoryFollowsMemtoull) {
+  EXPECT_EQ(kv::parse_memory("1k"), 1000u);
+  EXPECT_EQ(kv::parse_memory("1KB"), 1024u);
+  EXPECT_EQ(kv::parse_memory("2gb"), std::uint64_t{2} << 30);
+  EXPECT_EQ(kv::parse_memory(""), 0u);
+  EXPECT_EQ(kv::parse_memory("99999999999999999999"), UINT64_MAX);
+  EXPECT_EQ(kv::parse_memory("-1"), std::nullopt);
+  EXPECT_EQ(kv::parse_memory("1.5mb"), std::nullopt);
+}
+
+TEST_F(CommandEngine, OverMaxmemoryOnlyCommandsThatGrowTheDataSetAreRefused) {
+  run({"SET", "keep", "v"});
+  engine_.config().maxmemory = 1;
+  const std::string oom = "-OOM command not allowed when used memory > 'maxmemory'.\r\n";
+  EXPECT_EQ(run({"SET", "x", "y"}), oom);
+  EXPECT_EQ(run({"INCR", "x"}), oom);
+  EXPECT_EQ(run({"MSET", "a", "b"}), oom);
+  EXPECT_EQ(run({"SET", "x"}), "-ERR wrong number of arguments for 'set' command\r\n");  // arity first
+  EXPECT_EQ(run({"GET", "keep"}), "$1\r\nv\r\n");
+  EXPECT_EQ(run({"DEL", "keep"}), ":1\r\n");
+  EXPECT_EQ(stats_.oom_rejections, 3u);
+  EXPECT_NE(run({"INFO", "memory"}).find("maxmemory:1\r\nmaxmemory_human:1B\r\nmaxmemory_policy:noeviction\r\n"),
+            std::string::npos);
+}
+
+TEST_F(CommandEngine, AllkeysLruEvictsTheLeastRecentlyUsedKeysToFit) {
+  for (int i = 0; i < 100; ++i) run({"SET", "key" + std::to_string(i), std::string(100, 'v')});
+  const std::size_t full = engine_.used_memory();
+  run({"GET", "key7"});  // recently used: sampling all keys keeps it
+  engine_.config().maxmemory = full / 2;
+  engine_.config().policy = kv::eviction_policy::allkeys_lru;
+  engine_.config().maxmemory_samples = 64;
+  EXPECT_EQ(run({"SET", "new", "1"}), "+OK\r\n");
+  EXPECT_LE(engine_.used_memory(), full / 2 + store_.memory_bytes() / store_.size());
+  EXPECT_GT(store_.evicted_count(), 40u);
+  EXPECT_EQ(run({"EXISTS", "key7"}), ":1\r\n");
+  EXPECT_NE(run({"INFO", "stats"}).find("evicted_keys:" + std::to_string(store_.evicted_count())), std::string::npos);
+}
+
+TEST_F(CommandEngine, MgetWithACursorStopsAtTheHighWaterMarkAndResumes) {
+  run({"SET", "big", std::string(1000, 'x')});
+  std::vector<std::string_view> args = {"MGET"};
+  for (int i = 0; i < 10; ++i) args.push_back("big");
+  kv::reply_buffer out;
+  kv::reply_cursor cursor;
+  EXPECT_EQ(engine_.execute(args, out, now_, &cursor, 2500), kv::after_reply::more);
+  const std::string item = "$1000\r\n" + std::string(1000, 'x') + "\r\n";
+  EXPECT_EQ(out.view(), "*10\r\n" + item + item + item);
+  std::string all(out.view());
+  int steps = 1;
+  for (;;) {
+    out.clear();
+    const auto next = engine_.resume(args, out, now_, cursor, 2500);
+    all += out.view();
+    ++steps;
+    if (next == kv::after_reply::keep_open) break;
+    ASSERT_EQ(next, kv::after_reply::more);
+  }
+  std::string whole = "*10\r\n";
+  for (int i = 0; i < 10; ++i) whole += item;
+  EXPECT_EQ(all, whole);
+  EXPECT_EQ(steps, 4);
+  EXPECT_EQ(stats_.total_commands_processed, 2u);  // the SET and one MGET
+}
+
+TEST_F(CommandEngine, KeysPastTheHardLimitIsNotBuilt) {
+  for (int i = 0; i < 100; ++i) run({"SET", "key" + std::to_string(i), "v"});
+  engine_.config().normal.hard_bytes = 500;
+  std::vector<std::string_view> args = {"KEYS", "*"};
+  kv::reply_buffer out;
+  EXPECT_EQ(engine_.execute(args, out, now_), kv::after_reply::over_output_limit);
+  EXPECT_TRUE(out.empty());
+  engine_.config().normal.hard_bytes = 0;
+  EXPECT_EQ(engine_.execute(args, out, now_), kv::after_reply::keep_open);
+  EXPECT_EQ(out.view().substr(0, 6), "*100\r\n");
 }
 
 }  // namespace

@@ -49,4 +49,12 @@ TEST(GlobMatch, HostileStarPatternFinishes) {
   EXPECT_FALSE(kv::glob_match("*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b", std::string(3000, 'a')));
 }
 
+TEST(GlobMatch, BracketRangesCompareSignedCharsAsRedisDoes) {
+  EXPECT_TRUE(kv::glob_match("[\x80-z]", "\xff"));  // -128..122: every byte >= 0x80 and NUL..'z'
+  EXPECT_TRUE(kv::glob_match("[\x80-z]", "a"));
+  EXPECT_FALSE(kv::glob_match("[\x80-z]", "\x7f"));
+  EXPECT_TRUE(kv::glob_match("[a-\xff]", "\xff"));  // read as [\xff-a]
+  EXPECT_FALSE(kv::glob_match("[a-\xff]", "b"));
+}
+
 }  // namespace

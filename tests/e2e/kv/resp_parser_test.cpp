@@ -143,4 +143,26 @@ TEST(ParseInt64, AcceptsExactlyRedisIntegers) {
   EXPECT_FALSE(kv::parse_int64("1x", v));
 }
 
+TEST(RespParser, InlineRequestWithANulBeforeItsNewlineWaitsLikeRedis) {
+  kv::request_limits limits;
+  limits.max_inline_length = 100;
+  kv::resp_parser p(limits);
+  std::string in("PING\0junk\r\n", 11);
+  EXPECT_EQ(p.parse(in), kv::parse_status::incomplete);  // Redis's strchr never sees the newline
+  in += std::string(100, 'x');
+  EXPECT_EQ(p.parse(in), kv::parse_status::protocol_error);
+  EXPECT_EQ(p.error(), "Protocol error: too big inline request");
+}
+
+TEST(RespParser, HeaderWithANulBeforeItsCrWaitsLikeRedis) {
+  kv::request_limits limits;
+  limits.max_inline_length = 100;
+  kv::resp_parser p(limits);
+  std::string in("*1\0\r\n$4\r\nPING\r\n", 17);
+  EXPECT_EQ(p.parse(in), kv::parse_status::incomplete);
+  in += std::string(100, 'x');
+  EXPECT_EQ(p.parse(in), kv::parse_status::protocol_error);
+  EXPECT_EQ(p.error(), "Protocol error: too big mbulk count string");
+}
+
 }  // namespace

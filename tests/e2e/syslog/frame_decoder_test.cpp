@@ -101,4 +101,49 @@ TEST(FrameDecoder, RejectsEndlessLengthDigits) {
   EXPECT_EQ(s.malformed.size(), 1u);
 }
 
+TEST(FrameDecoder, InFrameTellsWhenAFramesDeadlineRuns) {
+  syslog::frame_decoder d;
+  recording_sink s;
+  EXPECT_FALSE(d.in_frame());
+  d.feed("12 <13>1", s);  // an octet count promising more than has come
+  EXPECT_TRUE(d.in_frame());
+  d.feed(" - - -\n", s);
+  EXPECT_FALSE(d.in_frame());
+  syslog::frame_decoder lines;
+  lines.feed("<13>a line without its end", s);
+  EXPECT_TRUE(lines.in_frame());
+  lines.feed("\n", s);
+  EXPECT_FALSE(lines.in_frame());
+}
+
+TEST(FrameDecoder, AnAbandonedFrameIsMalformedAndNotDelivered) {
+  syslog::frame_decoder d;
+  recording_sink s;
+  d.feed("<13>trickled, never ended", s);
+  d.abandon("frame timed out", s);
+  EXPECT_TRUE(s.frames.empty());
+  EXPECT_EQ(s.malformed, (std::vector<std::string>{"frame timed out"}));
+  EXPECT_EQ(d.buffered(), 0u);
+  syslog::frame_decoder quiet;
+  quiet.abandon("frame timed out", s);  // between frames: nothing to report
+  EXPECT_EQ(s.malformed.size(), 1u);
+}
+
+TEST(FrameDecoder, EndlessLinesAndLyingCountsHoldAtMostTheMessageLimit) {
+  syslog::frame_decoder d(1024);
+  recording_sink s;
+  const std::string chunk(4096, 'x');
+  d.feed("<13>", s);
+  for (int i = 0; i < 1000; ++i) {  // 4 MB without a newline
+    d.feed(chunk, s);
+    EXPECT_LE(d.buffered(), 1025u);
+  }
+  EXPECT_EQ(s.malformed, (std::vector<std::string>{"message too long"}));
+  syslog::frame_decoder counted(1024);
+  counted.feed("999999999 ", s);  // a count far above the limit: skipped, never buffered
+  for (int i = 0; i < 100; ++i) counted.feed(chunk, s);
+  EXPECT_EQ(counted.buffered(), 0u);
+  EXPECT_TRUE(counted.in_frame());
+}
+
 }  // namespace

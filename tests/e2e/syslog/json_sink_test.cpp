@@ -24,9 +24,10 @@ TEST(JsonSink, WritesOneLinePerMessageAndCountsMalformedOnes) {
 }
 
 TEST(JsonSink, SummaryListsEveryCounter) {
-  syslog::receiver_stats stats{3, 10, 6, 4, 2, 999};
+  syslog::receiver_stats stats{3, 10, 6, 4, 2, 999, 7, 5};
   EXPECT_EQ(syslog::format_summary(stats),
-            "syslog: summary: connections=3 messages=10 rfc5424=6 rfc3164=4 malformed=2 bytes=999");
+            "syslog: summary: connections=3 messages=10 rfc5424=6 rfc3164=4 malformed=2 bytes=999 refused=7 "
+            "timed_out=5");
 }
 
 }  // namespace

@@ -21,6 +21,7 @@
 ///   if (!listeners || listeners->empty()) { /* nothing to serve */ }
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <vector>
 
@@ -36,11 +37,25 @@ inline constexpr std::size_t max_probed_fds = 4096;
 /// The environment variable in which wasio-run --waker names the guest fd of its wake channel.
 inline constexpr const char* waker_fd_variable = "WASIO_WAKER_FD";
 
+/// The environment variable in which wasio-run (and the native front-end) names the guest fd of the
+/// control stream that carries shutdown and reopen requests (docs/shutdown.md).
+inline constexpr const char* control_fd_variable = "WASIO_CONTROL_FD";
+/// The environment variable giving the host's grace period after a shutdown request, in ms.
+inline constexpr const char* shutdown_timeout_variable = "WASIO_SHUTDOWN_TIMEOUT_MS";
+
+/// The fd WASIO_CONTROL_FD names, nullopt when it is not set.
+/// Errors: inval (not a decimal fd number); those of environ_sizes_get / environ_get.
+result<std::optional<fd_t>> control_fd_from_environment();
+/// The milliseconds in WASIO_SHUTDOWN_TIMEOUT_MS, nullopt when it is not set.
+/// Errors: inval (not a decimal number); those of environ_sizes_get / environ_get.
+result<std::optional<std::uint64_t>> shutdown_timeout_ms_from_environment();
+
 /// The fd WASIO_WAKER_FD names, nullopt when it is not set.
 /// Errors: inval (not a decimal fd number); those of environ_sizes_get / environ_get.
 result<std::optional<fd_t>> waker_fd_from_environment();
 
-/// Every fd from `first_preopened_fd` up to the first badf that is a listener, as far as the host lets
+/// Every fd from `first_preopened_fd` up to the first badf that is a listener (never the fds
+/// WASIO_WAKER_FD and WASIO_CONTROL_FD name), as far as the host lets
 /// the guest tell (see above), in fd order.
 result<std::vector<fd_t>> find_listeners();
 

@@ -24,6 +24,7 @@
 #include "wasio/errc.hpp"
 #include "wasio/result.hpp"
 #include "wasio/sys/abi.hpp"
+#include "wasio/sys/fs_abi.hpp"
 #include "wasio/testbed/profile.hpp"
 
 namespace wasio::testbed {
@@ -36,11 +37,34 @@ struct listen_spec {
 /// Parses a --tcplisten argument. Errors: inval (malformed address or port).
 result<listen_spec> parse_listen_spec(std::string_view text);
 
+/// A host directory pre-opened for the guest: `--dir HOST[::GUEST]` (GUEST defaults to HOST).
+/// A read-only one (`--dir-ro`) is pre-opened without any right that changes the filesystem and
+/// every file under it is opened read-only by the host (docs/filesystem.md).
+struct preopen_spec {
+  std::string host_path;
+  std::string guest_path;
+  bool read_only = false;
+};
+/// Parses `HOST[::GUEST]`. Errors: inval (empty HOST or empty GUEST after "::").
+result<preopen_spec> parse_dir_spec(std::string_view text, bool read_only = false);
+
+/// Which path resolver the filesystem uses (tests force the fallback to cover it on any kernel).
+enum class path_resolver : std::uint8_t {
+  /// openat2(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS) where the kernel has it, else `manual`.
+  automatic,
+  /// A component-by-component walk with openat(O_NOFOLLOW), symlinks expanded by the host.
+  manual,
+};
+
 struct host_config {
   profile semantics = profile::strict;
   std::vector<std::string> args;  // args[0] is the program name the guest sees
   std::vector<std::string> env;   // "NAME=VALUE"
-  std::vector<listen_spec> listeners;  // pre-opened as fd 3, 4, ... in this order
+  /// Pre-opened directories: fd 3, 4, ... in this order, BEFORE the listeners (wasi-libc's
+  /// pre-open scan stops at the first fd that is not a directory).
+  std::vector<preopen_spec> preopens;
+  std::vector<listen_spec> listeners;  // pre-opened after the directories, in this order
+  path_resolver resolver = path_resolver::automatic;
   /// Log every host call with its arguments and errno here (nullptr: no trace).
   std::FILE* trace = nullptr;
   /// Host descriptors behind guest fds 0, 1, 2 (tests point them at pipes or files).
@@ -77,6 +101,13 @@ struct bound_listener {
   std::uint16_t port;   // the real port, also when 0 was asked
 };
 
+struct bound_directory {
+  abi::fd fd;
+  std::string host_path;   // as configured
+  std::string guest_path;  // what fd_prestat_dir_name gives
+  bool read_only;
+};
+
 /// The preview1 functions a host must export, in witx order. A module importing anything from
 /// wasi_snapshot_preview1 outside this list is refused before it runs.
 std::span<const std::string_view> preview1_function_names();
@@ -91,6 +122,10 @@ class host {
 
   profile semantics() const;
   const std::vector<bound_listener>& listeners() const;
+  /// The pre-opened directories, in fd order.
+  const std::vector<bound_directory>& directories() const;
+  /// "openat2" or "manual": the resolver every path call goes through in this host.
+  std::string_view resolver_name() const;
   const std::vector<std::string>& args() const;
   const std::vector<std::string>& env() const;
   /// Number of guest fds open now, stdio included (tests check nothing leaks).
@@ -127,6 +162,11 @@ class host {
   ///   any fd is ready every fd subscription gets an event; read nbytes = max(bytes waiting, 1);
   ///   write nbytes = 0; POLLNVAL -> error badf, POLLERR -> error io, POLLHUP -> HANGUP (for a stream
   ///   with bytes waiting these show once the bytes are read: FIONREAD alone confirms it then).
+  /// Files and directories: a regular file is always ready, both ways (POSIX and wasmtime), read
+  ///   nbytes = bytes from the offset to the end (legacy: at least 1), write nbytes 0; a directory
+  ///   gets an event with error badf (wasmtime-legacy: the whole call fails with badf). uvwasi
+  ///   answers a regular file with a whole-call perm; the uvwasi profile does not copy that (a
+  ///   guest polling a file would fail only there; docs/filesystem.md).
   errc poll_oneoff(std::span<const abi::subscription> in, std::span<abi::event> out, std::uint32_t& nevents);
   /// Errors: again (nothing pending, non-blocking listener), badf (not open, or a stream; in
   /// wasmtime-legacy anything but a listener, stdio included), notsock (stdio), mfile (open_fd_count() reached max_open_fds: the connection stays pending; also a host
@@ -173,9 +213,72 @@ class host {
   /// Sockets: 0 or NONBLOCK, else inval. Stdio belongs to the host process: its current flags
   /// succeed, other known flags give notsup, unknown bits inval. Errors: badf.
   errc fd_fdstat_set_flags(abi::fd fd, abi::fdflags flags);
-  /// No directories are pre-opened: badf for every fd (wasi-libc's preopen scan stops there).
+  /// A pre-opened directory: tag 0 (dir) and the length of its guest name. Errors: badf (any other
+  /// fd: wasi-libc's pre-open scan stops at the first one; uvwasi inval for stdio, as uvwasi).
   errc fd_prestat_get(abi::fd fd, abi::prestat& out);
+  /// Copies the guest name (no NUL). Errors: badf (not a pre-open), nametoolong (`out` shorter than
+  /// the name; uvwasi nobufs, as uvwasi).
   errc fd_prestat_dir_name(abi::fd fd, std::span<std::byte> out);
+
+  // --- Files and directories (filesystem*.cpp). Every path is relative to a directory fd and is
+  // resolved by the one sandboxed resolver: it never leaves the pre-opened directory (`..` above
+  // it, absolute paths and symlinks pointing outside give notcapable; /proc magic links loop;
+  // a NUL byte gives inval; invalid UTF-8 ilseq except under uvwasi; a path of PATH_MAX bytes or
+  // more nametoolong). Rights are checked before anything is done: a missing right is notcapable.
+  // Calls on stdio and sockets give what host::fd_unsupported() documents.
+  /// Errors: badf, spipe (not a file: sockets and stdio), notcapable (no fd_seek/fd_tell right:
+  /// directories), inval (whence, or a negative result offset).
+  errc fd_seek(abi::fd fd, abi::filedelta offset, abi::whence whence, abi::filesize& new_offset);
+  errc fd_tell(abi::fd fd, abi::filesize& offset);
+  /// Positional reads and writes (the fd's offset does not move). Errors: badf, notcapable, isdir,
+  /// spipe, inval (offset beyond INT64_MAX), and the host's errors (nospc, fbig, io).
+  /// Notes: on an fd opened with APPEND, Linux's pwrite appends; wasmtime-legacy and strict keep
+  /// that (POSIX says so), see docs/filesystem.md.
+  errc fd_pread(abi::fd fd, std::span<const host_iovec> buffers, abi::filesize offset, std::size_t& read);
+  errc fd_pwrite(abi::fd fd, std::span<const host_ciovec> buffers, abi::filesize offset, std::size_t& written);
+  /// Errors: badf, notcapable (no fd_sync / fd_datasync right), inval (sockets), io.
+  errc fd_sync(abi::fd fd);
+  errc fd_datasync(abi::fd fd);
+  /// Errors: badf, notcapable. Stdio: the host descriptor's stat.
+  errc fd_filestat_get(abi::fd fd, abi::filestat& out);
+  /// Errors: badf, notcapable, inval (size above INT64_MAX, or not a regular file), fbig.
+  errc fd_filestat_set_size(abi::fd fd, abi::filesize size);
+  /// Errors: badf, notcapable, inval (a time given both as a value and as _now).
+  errc fd_filestat_set_times(abi::fd fd, abi::timestamp atim, abi::timestamp mtim, abi::fstflags flags);
+  /// Errors: badf, notcapable, inval (offset + len overflows), nospc, notsup (filesystem).
+  errc fd_allocate(abi::fd fd, abi::filesize offset, abi::filesize len);
+  /// Errors: badf, notcapable, inval (advice outside 0..5). A hint only.
+  errc fd_advise(abi::fd fd, abi::filesize offset, abi::filesize len, abi::advice advice);
+  /// Fills `out` with dirents starting at `cookie` ("." and ".." first, as wasmtime does), the last
+  /// one cut when it does not fit (used == out.size() means "call again"). Errors: badf,
+  /// notcapable, notdir.
+  errc fd_readdir(abi::fd fd, std::span<std::byte> out, abi::dircookie cookie, std::size_t& used);
+  /// Moves `from` onto `to` (closing what `to` was; stdio is only forgotten), for every kind of fd:
+  /// a socket's readiness waits move with it. Errors: badf (either not open).
+  errc fd_renumber(abi::fd from, abi::fd to);
+  /// Narrows the fd's rights. Errors: badf, notcapable (asks for a right the fd does not have).
+  errc fd_fdstat_set_rights(abi::fd fd, abi::rights base, abi::rights inheriting);
+  /// Opens `path` beneath `dir`. Errors: badf, notdir (dir not a directory, or O_DIRECTORY on a
+  /// file, or a trailing slash on a file), notcapable, noent, exist (CREAT|EXCL), isdir (writing a
+  /// directory), loop (a symlink as last component without symlink_follow), inval, mfile.
+  errc path_open(abi::fd dir, abi::lookupflags lookup, std::string_view path, abi::oflags oflags,
+                 abi::rights base, abi::rights inheriting, abi::fdflags flags, abi::fd& opened);
+  /// Errors: as the *at(2) call, after the resolver's (exist, noent, notempty, notdir, isdir, ...).
+  errc path_create_directory(abi::fd dir, std::string_view path);
+  errc path_remove_directory(abi::fd dir, std::string_view path);
+  errc path_unlink_file(abi::fd dir, std::string_view path);
+  errc path_rename(abi::fd old_dir, std::string_view old_path, abi::fd new_dir, std::string_view new_path);
+  errc path_filestat_get(abi::fd dir, abi::lookupflags lookup, std::string_view path, abi::filestat& out);
+  errc path_filestat_set_times(abi::fd dir, abi::lookupflags lookup, std::string_view path, abi::timestamp atim,
+                               abi::timestamp mtim, abi::fstflags flags);
+  /// Errors: as linkat(2); a symlink_follow lookup flag is honoured (AT_SYMLINK_FOLLOW).
+  errc path_link(abi::fd old_dir, abi::lookupflags lookup, std::string_view old_path, abi::fd new_dir,
+                 std::string_view new_path);
+  /// Creates a symlink whose text is `target`. Errors: as symlinkat(2); notcapable for an absolute
+  /// target (such a link could only ever point outside the sandbox).
+  errc path_symlink(std::string_view target, abi::fd dir, std::string_view path);
+  /// Errors: as readlinkat(2); a link longer than `out` is cut (used == out.size()).
+  errc path_readlink(abi::fd dir, std::string_view path, std::span<std::byte> out, std::size_t& used);
   /// Every preview1 fd call this host has no resource for (fd_seek, fd_tell, fd_pread, fd_sync, ...,
   /// and the path_* calls): the errno a host without that resource gives for `fd` (badf for an fd
   /// that is not open, spipe for seeks on sockets and stdio, notdir/badf for path calls, ...).
@@ -206,6 +309,7 @@ class host {
 
  private:
   struct impl;
+  friend class filesystem;  // the filesystem part of the core (src/filesystem.hpp)
   explicit host(std::unique_ptr<impl> state);
   std::unique_ptr<impl> impl_;
 };

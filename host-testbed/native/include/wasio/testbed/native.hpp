@@ -4,10 +4,13 @@
 ///
 /// A natively linked guest program needs nothing special: on its first sys call the front-end
 /// creates a host from the environment, the way `wasio-run` would from its flags:
-///   WASIO_TCPLISTEN=ADDR:PORT[,ADDR:PORT...]   pre-opened listeners, fd 3, 4, ...
+///   WASIO_DIR=HOST[::GUEST][,HOST[::GUEST]...] pre-opened directories, fd 3, 4, ... (first)
+///   WASIO_DIR_RO=HOST[::GUEST][,...]           the same, read-only, after WASIO_DIR's
+///   WASIO_TCPLISTEN=ADDR:PORT[,ADDR:PORT...]   pre-opened listeners, after the directories
 ///   WASIO_PROFILE=strict|wasmtime-legacy|uvwasi
 ///   WASIO_TRACE=1                              trace every host call to stderr
-/// and prints `wasio-run: listening on ADDR:PORT (fd N)` for each listener, like wasio-run.
+/// and prints `wasio-run: directory HOST as GUEST (fd N)` for each directory and
+/// `wasio-run: listening on ADDR:PORT (fd N)` for each listener, like wasio-run.
 /// A malformed variable is reported on stderr and exits with status 2.
 ///
 /// Tests instead install a host they configured:

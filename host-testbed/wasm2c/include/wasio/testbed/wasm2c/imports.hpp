@@ -16,8 +16,9 @@
 /// no exception ever unwinds through the module's C frames).
 /// Notes: one call moves at most UINT32_MAX bytes (the size WASI can report): a longer iovec list
 /// is cut there, like Linux's MAX_RW_COUNT, and the call reports the short transfer.
-/// Notes: the calls for which the core has no resource (fd_seek, path_*, ...) still check their
-/// pointers, then return host::fd_unsupported()'s errno; proc_raise returns notsup.
+/// Notes: the filesystem calls check every path (pointer, length) pair, buffer and result pointer
+/// before the core runs (a file opened for a result that cannot be stored would leak); the core
+/// bounds and checks the path bytes themselves. proc_raise returns notsup.
 
 #include <cstdint>
 #include <span>
