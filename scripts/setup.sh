@@ -10,6 +10,8 @@ packages=(
   pkgconf
   nginx wget iproute2 rsyslog
   rustc libstd-rust-dev-wasm32
+  libssl-dev openssl
+  systemd
   # the differential test runs the real uvwasi: Node's node:wasi
   nodejs
 )

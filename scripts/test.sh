@@ -20,7 +20,7 @@ if [ "${WASIO_SKIP_SANITIZERS:-0}" != 1 ]; then
   echo "== sanitizers (ASan + UBSan, -fno-exceptions): native unit tests"
   asan="$root/build-asan"
   [ -f "$asan/CMakeCache.txt" ] || (cd "$root" && cmake --preset asan-ubsan > /dev/null)
-  cmake --build "$asan" -j "$jobs" --target wasio_host_tests wasio_guest_tests wasio_wasm2c_tests wasio_run_tests \
+  cmake --build "$asan" -j "$jobs" --target wasio_host_tests wasio_tls_tests wasio_guest_tests wasio_wasm2c_tests wasio_run_tests \
     http_core_tests wasio_kv_core_tests wasio_syslog_core_tests
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --test-dir "$asan" --output-on-failure -j "$jobs" -L 'host|guest|unit|http' -LE 'e2e|bench|conformance'

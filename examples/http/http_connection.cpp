@@ -221,6 +221,7 @@ std::size_t http_connection::feed(std::string_view input) {
         on_headers_done();
         head_just_ended = true;
       } else if (paused_ == pause_reason::message_complete) {
+        more_input_ = at < end;
         on_message_done();
       } else if (paused_ == pause_reason::output_full) {
         break;  // the caller writes output() and feeds the rest
@@ -231,6 +232,7 @@ std::size_t http_connection::feed(std::string_view input) {
       // The request asked to switch protocols after it (Upgrade, CONNECT). This server speaks only
       // HTTP/1.1, which RFC 9110 7.8 allows by ignoring Upgrade; the bytes that follow are HTTP again.
       llhttp_resume_after_upgrade(&parser_);
+      more_input_ = at < end;
       if (paused_ == pause_reason::message_complete) on_message_done();
       continue;
     }
@@ -344,7 +346,7 @@ void http_connection::on_message_done() {
   if (echo_started_) {
     // The head went out when the body outgrew echo_hold_bytes; only its end is left.
     if (chunked_) append_last_chunk(output_);
-    set_phase(echo_close_ ? connection_phase::closing : connection_phase::idle);
+    set_phase(echo_close_ || (draining_ && !more_input_) ? connection_phase::closing : connection_phase::idle);
     return;
   }
   // Static mounts answer GET and HEAD of every path but the example's own /echo and /stats.
@@ -359,7 +361,10 @@ void http_connection::on_message_done() {
   }
   const response r = file_reply ? file_reply->as_response() : route(m, target_, held_, context_.stats, stats_scratch_);
   // After a CONNECT the client would send tunnel bytes, not HTTP: closing is the only safe answer.
-  const bool close = !keep_alive_ || (parser_.upgrade != 0 && parser_.method == HTTP_CONNECT);
+  // Shutting down: the last request read so far gets `Connection: close`, the ones before it do not
+  // (they are answered in full first).
+  const bool close = !keep_alive_ || (parser_.upgrade != 0 && parser_.method == HTTP_CONNECT) ||
+                     (draining_ && !more_input_);
   if (r.status == status::not_found) context_.stats.count(error_kind::not_found);
   if (r.status == status::method_not_allowed) context_.stats.count(error_kind::method_not_allowed);
   framing how = framing_for(close);

@@ -95,6 +95,12 @@ class http_connection {
   /// A deadline passed: 408 if a request was under way, then closing either way.
   void on_timeout();
 
+  /// The server is shutting down (rt::service): the response to the last request fed so far says
+  /// `Connection: close` and the connection closes after it. Requests already fed are all answered.
+  /// The caller closes an idle connection with nothing left to feed without a word.
+  void drain() { draining_ = true; }
+  bool draining() const { return draining_; }
+
   /// The peer will send nothing more (a read returned 0). Requests it completed are already answered;
   /// a partial one is dropped without a response, since nobody would send the rest of it.
   void on_peer_closed();
@@ -147,6 +153,8 @@ class http_connection {
   connection_phase phase_ = connection_phase::idle;
   pause_reason paused_ = pause_reason::none;
   std::uint64_t phase_changes_ = 0;
+  bool draining_ = false;
+  bool more_input_ = false;  // while on_message_done runs: bytes after this request in the same feed
   bool aborted_ = false;
 
   // The request under way.

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "wasio/rt/accept_loop.hpp"
+#include "wasio/rt/with_stop.hpp"
 #include "wasio/rt/clock.hpp"
 #include "wasio/rt/time.hpp"
 #include "wasio/sys/sys.hpp"
@@ -26,6 +27,8 @@ constexpr rt::clock::duration linger_time = 1s;
 constexpr std::size_t linger_max_bytes = 4u << 20;
 // Refusals (503) in progress at once; past this a client over the limit is closed without a word.
 constexpr std::size_t max_refusing = 64;
+// How long an idle connection keeps its big read buffer before giving it back.
+constexpr rt::clock::duration big_buffer_grace = 1s;
 // After running out of descriptors, accepting pauses this long so closing connections can free some.
 constexpr std::chrono::milliseconds descriptor_pause = 50ms;
 
@@ -59,7 +62,29 @@ wasio::task<void> http_server::keep_date_current() {
   }
 }
 
-wasio::task<void> http_server::accept_loop(rt::tcp_listener& listener) {
+wasio::task<wasio::result<void>> http_server::run(std::vector<rt::tcp_listener>& listeners, rt::service& svc) {
+  service_ = &svc;
+  rt_.spawn(keep_date_current());
+  rt::task_group connections(rt_);
+  connections_ = &connections;
+  {
+    rt::task_group acceptors(rt_);
+    for (rt::tcp_listener& listener : listeners) acceptors.spawn(accept_loop(listener, svc.shutdown_token()));
+    co_await acceptors.join();  // shutdown requested, or every listener failed for good
+  }
+  for (rt::tcp_listener& listener : listeners)
+    if (listener.is_open()) (void)listener.close();  // new clients are refused from here
+  auto drained = co_await connections.join_within(svc.drain_timeout());
+  connections_ = nullptr;
+  co_return drained;
+}
+
+void http_server::spawn_connection(wasio::task<void> t) {
+  if (connections_ != nullptr) connections_->spawn(std::move(t));
+  else rt_.spawn(std::move(t));
+}
+
+wasio::task<void> http_server::accept_loop(rt::tcp_listener& listener, rt::stop_token shutdown) {
   // Counting happens here, at accept, before any handler is scheduled: a burst accepted in one
   // turn cannot overshoot max_connections (or max_refusing) while the handlers wait to run.
   return rt::accept_loop(
@@ -71,13 +96,13 @@ wasio::task<void> http_server::accept_loop(rt::tcp_listener& listener) {
             ++stats_.refused_silently;
             return;  // the stream is destroyed here: closed without a word
           }
-          rt_.spawn(refuse(std::move(stream), slot(refusing_, stats_.refusing_peak)));
+          spawn_connection(refuse(std::move(stream), slot(refusing_, stats_.refusing_peak)));
           return;
         }
         ++stats_.connections_total;
-        rt_.spawn(serve(std::move(stream), slot(stats_.connections_open, stats_.connections_peak)));
+        spawn_connection(serve(std::move(stream), slot(stats_.connections_open, stats_.connections_peak)));
       },
-      log_, descriptor_pause);
+      log_, shutdown, descriptor_pause);
 }
 
 wasio::task<bool> http_server::write_out(rt::tcp_stream& stream, std::string& output) {
@@ -172,6 +197,9 @@ wasio::task<void> http_server::serve(rt::tcp_stream stream, [[maybe_unused]] slo
   bool stopped = false;      // the runtime canceled us: not the peer's fault
   bool peer_finished = false;
   bool silent_close = false;  // closed for idleness: nothing to say, nothing to wait for
+  auto note_shutdown = [&] {
+    if (service_ != nullptr && service_->shutdown_requested() && !connection.draining()) connection.drain();
+  };
 
   for (;;) {
     const bool answered = !connection.output().empty();
@@ -188,14 +216,17 @@ wasio::task<void> http_server::serve(rt::tcp_stream stream, [[maybe_unused]] slo
       }
     }
     if (connection.phase() == connection_phase::closing) break;
+    note_shutdown();
+    if (connection.draining() && unfed.empty() && connection.phase() == connection_phase::idle) {
+      silent_close = true;  // shutting down between requests: every request read was answered
+      break;
+    }
     if (!unfed.empty()) {
+      note_shutdown();
       unfed.remove_prefix(connection.feed(unfed));
     } else {
       const bool idle = connection.phase() == connection_phase::idle;
-      if (idle) {
-        connection.release_idle_buffers();
-        input.reset();
-      }
+      if (idle) connection.release_idle_buffers();
       const rt::clock::duration wait = deadline - rt::clock::now();
       if (wait <= rt::clock::duration::zero()) {
         silent_close = idle;
@@ -206,12 +237,32 @@ wasio::task<void> http_server::serve(rt::tcp_stream stream, [[maybe_unused]] slo
       // other connections run first makes the read below find it rather than park.
       if (answered) co_await rt::yield();
       std::span<char> into(idle_input);
-      if (!idle) {
+      // An idle connection that just used the big buffer keeps it for a short while (its next
+      // request likely has a body too), then gives it back and waits with the small one.
+      const bool keep_big = idle && input && wait > big_buffer_grace;
+      if (!idle || keep_big) {
         if (!input) input = std::make_unique_for_overwrite<char[]>(read_buffer_bytes);
         into = std::span<char>(input.get(), read_buffer_bytes);
       }
-      auto got = co_await rt::with_timeout(wait, stream.read(std::as_writable_bytes(into)));
+      // Between requests a shutdown ends the wait; inside a request the read goes on (its deadline
+      // bounds it), so a request that is arriving still gets its answer.
+      const rt::clock::duration read_wait = keep_big ? big_buffer_grace : wait;
+      wasio::result<std::size_t> got = wasio::fail(errc::canceled);
+      if (idle && service_ != nullptr)
+        got = co_await rt::with_stop(service_->shutdown_token(),
+                                     rt::with_timeout(read_wait, stream.read(std::as_writable_bytes(into))));
+      else
+        got = co_await rt::with_timeout(read_wait, stream.read(std::as_writable_bytes(into)));
+      if (!got && got.error() == errc::canceled && service_ != nullptr && service_->shutdown_requested() &&
+          connection.phase() == connection_phase::idle) {
+        silent_close = true;
+        break;
+      }
       if (!got) {
+        if (got.error() == errc::timedout && keep_big) {
+          input.reset();  // quiet for big_buffer_grace: nothing was consumed, wait on with the small buffer
+          continue;
+        }
         if (got.error() == errc::timedout) {
           silent_close = connection.phase() == connection_phase::idle;
           connection.on_timeout();
@@ -227,6 +278,7 @@ wasio::task<void> http_server::serve(rt::tcp_stream stream, [[maybe_unused]] slo
         continue;
       }
       const std::string_view received(into.data(), *got);
+      note_shutdown();  // a request that completes now, after the signal, is answered with Connection: close
       unfed = received.substr(connection.feed(received));
     }
     if (connection.phase_changes() != phase_changes) {

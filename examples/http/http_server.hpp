@@ -41,6 +41,8 @@
 #include "wasio/rt/error_log.hpp"
 #include "wasio/rt/clock.hpp"
 #include "wasio/rt/runtime.hpp"
+#include "wasio/rt/service.hpp"
+#include "wasio/rt/task_group.hpp"
 #include "wasio/rt/tcp_listener.hpp"
 #include "wasio/rt/tcp_stream.hpp"
 #include "wasio/rt/task.hpp"
@@ -57,6 +59,11 @@ class http_server {
 
   /// Spawns an accept loop for each listener (which must outlive the runtime's run) and the Date task.
   void start(std::vector<wasio::rt::tcp_listener>& listeners);
+  /// Serves `listeners` until `svc` says shutdown, then drains (docs/shutdown.md): the accept loops
+  /// end and the listeners close; every request already read is answered, the last one with
+  /// `Connection: close`; idle keep-alive connections close; what is still running after
+  /// svc.drain_timeout() is stopped. Errors: timedout (connections had to be stopped).
+  wasio::task<wasio::result<void>> run(std::vector<wasio::rt::tcp_listener>& listeners, wasio::rt::service& svc);
 
   /// Serves `files`' mounts (GET and HEAD) from now on; `files` must outlive the server.
   void serve_static(static_files& files) { context_.statics = &files; }
@@ -83,7 +90,9 @@ class http_server {
     std::uint64_t* gauge_;
   };
 
-  wasio::task<void> accept_loop(wasio::rt::tcp_listener& listener);
+  wasio::task<void> accept_loop(wasio::rt::tcp_listener& listener, wasio::rt::stop_token shutdown = {});
+  /// Spawns a connection's task into the drain's group while run() serves, else onto the runtime.
+  void spawn_connection(wasio::task<void> t);
   wasio::task<void> serve(wasio::rt::tcp_stream stream, slot counted);
   wasio::task<void> refuse(wasio::rt::tcp_stream stream, slot counted);
   wasio::task<void> keep_date_current();
@@ -105,6 +114,8 @@ class http_server {
   server_context context_{config_, stats_, date_};
   std::uint64_t refusing_ = 0;  // 503 refusals in progress, counted at accept
   wasio::rt::error_log log_{"http"};
+  wasio::rt::service* service_ = nullptr;        // while run() serves
+  wasio::rt::task_group* connections_ = nullptr;  // while run() serves
 };
 
 }  // namespace http

@@ -52,6 +52,12 @@ int main(int argc, char** argv) {
   }
 
   wasio::rt::runtime rt;
+  // SIGTERM / SIGINT (through wasio-run's control stream, or natively) start a drain.
+  auto svc = wasio::rt::service::open(rt);
+  if (!svc) {
+    report("cannot listen for shutdown requests", svc.error());
+    return 1;
+  }
   auto listeners = wasio::rt::tcp_listener::preopened(rt);
   if (!listeners) {
     report("cannot look for pre-opened sockets", listeners.error());
@@ -65,16 +71,20 @@ int main(int argc, char** argv) {
   http::http_server server(rt, *config);
   http::wasio_static_fs static_fs;
   std::optional<http::static_files> files;  // Lifetime: as the server's
-  std::string served;
+  std::string static_mounts;
   if (!mounts.empty()) {
-    for (const auto& m : mounts) served += " " + m.url_prefix + "=" + m.guest_dir;
+    for (const auto& m : mounts) static_mounts += " " + m.url_prefix + "=" + m.guest_dir;
     files.emplace(static_fs, std::move(mounts));
     server.serve_static(*files);
   }
-  server.start(*listeners);
   std::fprintf(stderr, "http: serving %zu listener(s); limits: %s%s%s\n", listeners->size(), config->describe().c_str(),
-               served.empty() ? "" : "; static:", served.c_str());
-  const auto stopped = rt.run();
-  if (!stopped) report("runtime stopped", stopped.error());
-  return 1;
+               static_mounts.empty() ? "" : "; static:", static_mounts.c_str());
+  const auto served = rt.block_on(server.run(*listeners, **svc));
+  if (!served) {
+    report(served.error() == wasio::errc::timedout ? "drain timed out, connections stopped" : "runtime stopped",
+           served.error());
+    return 1;
+  }
+  std::fprintf(stderr, "http: shut down cleanly (%llu requests)\n", static_cast<unsigned long long>(server.stats().requests));
+  return 0;
 }

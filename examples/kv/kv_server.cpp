@@ -68,9 +68,11 @@ wasio::task<void> kv_server::serve_client(wasio::rt::tcp_stream stream, wasio::r
                   "maxmemory-clients " + std::to_string(config_.maxmemory_clients));
       co_return;
     }
-    auto got = shutdown.stop_possible()
-                   ? co_await wasio::rt::with_stop(shutdown, stream.read(std::as_writable_bytes(room)))
-                   : co_await stream.read(std::as_writable_bytes(room));
+    // Two statements, not ?: around co_await: GCC 12 mishandles the temporaries there (a stream
+    // result moved out of a dead frame; see rt/accept_loop.hpp).
+    wasio::result<std::size_t> got = wasio::fail(errc::canceled);
+    if (shutdown.stop_possible()) got = co_await wasio::rt::with_stop(shutdown, stream.read(std::as_writable_bytes(room)));
+    else got = co_await stream.read(std::as_writable_bytes(room));
     if (!got || *got == 0) co_return;  // shutdown, reset, failure or end of stream: closes with the frame
     state.input_committed(*got);
     // Group commit: replies go out once the AOF holds what their requests changed.

@@ -69,6 +69,7 @@ class kv_server {
   /// One client; it ends at its next read once `shutdown` is stopped.
   wasio::task<void> serve_client(wasio::rt::tcp_stream stream, wasio::rt::stop_token shutdown = {});
   wasio::task<void> expire_keys(wasio::rt::runtime& rt);
+  const server_stats& stats() const { return stats_; }
 
   /// Persistence (aof.hpp): loads the append-only file in `dir` and logs to it from then on; call
   /// before serving. Returns the error that must stop the server, empty on success (also when

@@ -150,6 +150,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (!persisted) return 1;
-  std::fprintf(stderr, "kv: shut down cleanly%s\n", persistence.enabled ? ", the AOF written and fsynced" : "");
+  std::fprintf(stderr, "kv: shut down cleanly (%llu commands)%s\n",
+               static_cast<unsigned long long>(server.stats().total_commands_processed),
+               persistence.enabled ? ", the AOF written and fsynced" : "");
   return 0;
 }

@@ -25,7 +25,7 @@ import sys
 import threading
 import time
 
-LISTENING = re.compile(r"listening on (\S+):(\d+) \(fd (\d+)\)")
+LISTENING = re.compile(r"listening on (\S+):(\d+) \(fd (\d+)(?:, tls)?\)")
 START_TIMEOUT_S = 600  # the first run of a .wasm may include its wasm2c translation and C build
 STOP_GRACE_S = 10      # how long SIGTERM has before SIGKILL
 PROFILES = ["strict", "wasmtime-legacy", "uvwasi"]
@@ -35,10 +35,12 @@ PROFILES = ["strict", "wasmtime-legacy", "uvwasi"]
 UVWASI_MAX_POLL_WAIT_MS = "20"
 
 
-def wasio_command(program, profile, wasio_run=None, env_extra=None, tcplisten="127.0.0.1:0"):
+def wasio_command(program, profile, wasio_run=None, env_extra=None, tcplisten="127.0.0.1:0", tls=None):
     """(command, env) running `program` (a list: path, then arguments) as a wasio guest listening on
     `tcplisten` under host profile `profile`. env_extra reaches the guest's environment either way
-    (for a .wasm through wasio-run --env). Raises SystemExit when a .wasm needs a missing wasio-run."""
+    (for a .wasm through wasio-run --env). tls=(CERT, KEY) makes the listener a TLS one
+    (--tlslisten/--tls-cert/--tls-key, natively WASIO_TLSLISTEN/WASIO_TLS_CERT/WASIO_TLS_KEY).
+    Raises SystemExit when a .wasm needs a missing wasio-run."""
     path, arguments = program[0], list(program[1:])
     env = dict(os.environ)
     env_extra = dict(env_extra or {})
@@ -51,10 +53,15 @@ def wasio_command(program, profile, wasio_run=None, env_extra=None, tcplisten="1
         if not wasio_run or not os.access(wasio_run, os.X_OK):
             raise SystemExit(f"FAIL: wasio-run not found at {wasio_run!r} (needed for {path})")
         command = [wasio_run, "--tcplisten", tcplisten, "--profile", profile]
+        if tls:
+            command[1:3] = ["--tlslisten", tcplisten, "--tls-cert", tls[0], "--tls-key", tls[1]]
         for name, value in env_extra.items():
             command += ["--env", f"{name}={value}"]
         return command + [path] + arguments, env
-    env["WASIO_TCPLISTEN"] = tcplisten
+    if tls:
+        env.update({"WASIO_TLSLISTEN": tcplisten, "WASIO_TLS_CERT": tls[0], "WASIO_TLS_KEY": tls[1]})
+    else:
+        env["WASIO_TCPLISTEN"] = tcplisten
     env["WASIO_PROFILE"] = profile
     env.update(env_extra)
     return [path] + arguments, env
@@ -195,9 +202,9 @@ def start_server(command, env=None, ready=None, listening=LISTENING, **options):
     return server
 
 
-def start_wasio_server(program, profile, wasio_run=None, ready=None, env_extra=None, **options):
+def start_wasio_server(program, profile, wasio_run=None, ready=None, env_extra=None, tls=None, **options):
     """start_server for `program` (path and arguments) run as wasio_command runs it."""
-    command, env = wasio_command(program, profile, wasio_run, env_extra)
+    command, env = wasio_command(program, profile, wasio_run, env_extra, tls=tls)
     return start_server(command, env, ready, **options)
 
 

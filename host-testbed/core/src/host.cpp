@@ -12,6 +12,7 @@
 #include "errno_map.hpp"
 #include "filesystem.hpp"
 #include "host_impl.hpp"
+#include "tls_internal.hpp"
 #include "trace.hpp"
 
 namespace wasio::testbed {
@@ -20,6 +21,7 @@ host::impl::impl(host_config c)
     : config(std::move(c)), keep_running_(io_.get_executor()), timer_(io_) {}
 
 host::impl::~impl() {
+  if (tls_) tls_print_stats();  // the final figures
   // Lifetime: closing every socket here queues its cancelled waits; io_'s destructor then destroys
   // those handlers without running them (they hold nothing but `this` and numbers).
   fds_.clear();
@@ -59,14 +61,28 @@ result<void> host::impl::open_listener(const listen_spec& spec) {
   entry->host_fd = acceptor->native_handle();
   entry->guest_nonblocking = true;  // wasmtime sets pre-opened listeners non-blocking
   entry->acceptor = std::move(acceptor);
+  if (spec.tls) entry->tls_listener = std::make_shared<tls_listener_state>();
   open_fd& added = add(std::move(entry));
-  arm(added, direction::read);
-  listeners.push_back(bound_listener{added.number, bound.address().to_string(), bound.port()});
+  if (added.tls_listener) {
+    tls_listen(added);  // the host accepts and handshakes; the guest sees handshaken connections
+  } else {
+    arm(added, direction::read);
+  }
+  listeners.push_back(bound_listener{added.number, bound.address().to_string(), bound.port(), spec.tls});
   return {};
 }
 
 result<std::unique_ptr<host>> host::create(host_config config) {
+  const bool wants_tls = std::any_of(config.listeners.begin(), config.listeners.end(),
+                                     [](const listen_spec& l) { return l.tls; });
+  if (wants_tls && !config.tls) return fail(errc::inval);  // a TLS listener needs a certificate
   auto state = std::make_unique<impl>(std::move(config));
+  if (state->config.tls) {
+    state->tls_ = std::make_shared<tls_service>(state->io_, state->config.tls, state->config.tls_bounds,
+                                                state->config.tls_log);
+    bool known = false;
+    state->tls_->heap_at_start = tls_openssl_heap_bytes(known);
+  }
   for (int host_fd : {state->config.stdin_fd, state->config.stdout_fd, state->config.stderr_fd}) {
     auto entry = std::make_unique<open_fd>();
     entry->kind = fd_kind::stdio;
@@ -93,6 +109,7 @@ const std::vector<bound_listener>& host::listeners() const { return impl_->liste
 const std::vector<std::string>& host::args() const { return impl_->config.args; }
 const std::vector<std::string>& host::env() const { return impl_->config.env; }
 std::size_t host::open_fd_count() const { return impl_->fds_.size(); }
+tls_counters host::tls_stats() const { return impl_->tls_stats(); }
 std::size_t host::max_poll_subscriptions() const { return impl_->config.max_poll_subscriptions; }
 std::optional<std::uint32_t> host::exit_code() const { return impl_->exit_code_; }
 

@@ -38,6 +38,11 @@ struct readiness {
   bool armed = false;
 };
 
+// The TLS part (tls_*.cpp): the socket code only holds pointers to these.
+struct tls_connection;
+struct tls_listener_state;
+struct tls_service;
+
 /// One guest descriptor.
 struct open_fd {
   fd_kind kind = fd_kind::stdio;
@@ -48,7 +53,11 @@ struct open_fd {
   /// What the guest asked for with fdflags; the host socket itself is always non-blocking.
   bool guest_nonblocking = true;
   std::unique_ptr<asio::ip::tcp::acceptor> acceptor;  // kind == listener
-  std::unique_ptr<asio::ip::tcp::socket> socket;      // kind == stream
+  std::unique_ptr<asio::ip::tcp::socket> socket;      // kind == stream, not TLS
+  /// A stream behind a TLS listener: its socket and session live here (socket stays null), and
+  /// every socket call on it goes to the tls_* functions.
+  std::shared_ptr<tls_connection> tls;
+  std::shared_ptr<tls_listener_state> tls_listener;  // kind == listener opened with listen_spec::tls
   std::unique_ptr<fs_object, fs_object_deleter> fs;   // kind == file or directory
   /// kind == stdio: an epoll registration of a dup of host_fd, made on first need.
   std::unique_ptr<asio::posix::stream_descriptor> watcher;
@@ -117,6 +126,9 @@ struct host::impl {
   std::vector<clock_deadline> clocks_;  // reused by every poll_oneoff call
   std::vector<fd_probe> probes_;        // reused by the wasmtime-legacy scan
   std::vector<uvwasi_sub> uvwasi_subs_;  // reused by the uvwasi poll
+  /// The TLS listeners' shared state, when host_config::tls is set. Lifetime: after fds_, so it is
+  /// destroyed before the io_context and after ~impl cleared the guest's fds.
+  std::shared_ptr<tls_service> tls_;
 
   open_fd* find(abi::fd fd) {
     auto it = fds_.find(fd);
@@ -190,6 +202,25 @@ struct host::impl {
 
   // host.cpp
   result<void> open_listener(const listen_spec& spec);
+
+  // tls_streams.cpp: the TLS listeners and streams (docs/tls.md). Called by the socket code once
+  // it has checked the fd kind and the profile's flag rules.
+  void tls_listen(open_fd& listener);
+  errc tls_accept(open_fd& listener, abi::fdflags flags, bool flags_valid, abi::fd& accepted);
+  errc tls_receive(open_fd& f, std::span<const host_iovec> buffers, bool first_only, bool peek, bool wait_all,
+                   std::size_t& received);
+  errc tls_transmit(open_fd& f, std::span<const host_ciovec> buffers, std::size_t& sent);
+  errc tls_shutdown(open_fd& f, abi::sdflags how);
+  /// Readiness of a TLS listener (a handshaken connection waits) or stream (see tls_streams.cpp).
+  fd_probe tls_probe(open_fd& f, direction d, bool& cache_said_not_ready);
+  /// Room to queue plaintext: the fd_write event's nbytes for a TLS stream.
+  std::uint64_t tls_writable(const open_fd& f) const;
+  /// Before the fd is forgotten: close_notify, then the queue is flushed in the background.
+  void tls_close(open_fd& f);
+  tls_counters tls_stats() const;
+  void tls_print_stats();
+  struct tls_driver;
+
   // filesystem.cpp
   result<void> open_preopen(const preopen_spec& spec);
 };

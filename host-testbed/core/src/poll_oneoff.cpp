@@ -220,7 +220,9 @@ std::size_t host::impl::scan_in_order(std::span<const abi::subscription> in, std
       if (p.revents & (POLLRDHUP | POLLHUP)) e.fd_readwrite.flags = abi::event_fd_readwrite_hangup;
     } else {
       if (p.revents & POLLOUT) {
-        e.fd_readwrite.nbytes = f->is_socket() ? socket_bytes_writable(f->host_fd) : stdio_bytes_writable(f->host_fd);
+        e.fd_readwrite.nbytes = f->tls           ? tls_writable(*f)
+                                : f->is_socket() ? socket_bytes_writable(f->host_fd)
+                                                 : stdio_bytes_writable(f->host_fd);
       }
       if (p.revents & POLLHUP) e.fd_readwrite.flags = abi::event_fd_readwrite_hangup;
     }

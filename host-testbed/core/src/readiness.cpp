@@ -12,6 +12,7 @@
 namespace wasio::testbed {
 
 void host::impl::arm(open_fd& f, direction d) {
+  if (f.tls || f.tls_listener) return;  // TLS fds wait through their sessions (tls_streams.cpp)
   readiness& state = f.state(d);
   if (state.armed) return;
   if (f.kind == fd_kind::listener && d == direction::write) return;  // a listener is never writable
@@ -79,6 +80,7 @@ void host::impl::wait_until_ready(open_fd& f, direction d) {
 }
 
 fd_probe host::impl::probe(open_fd& f, direction d, bool& cache_said_not_ready) {
+  if (f.tls || f.tls_listener) return tls_probe(f, d, cache_said_not_ready);
   // The next recv/send returns the kept error at once: that is readiness, whatever the kernel says.
   if (f.pending_error != errc::success) return fd_probe{true, d == direction::read ? short(POLLIN) : short(POLLOUT), 0};
   if (f.is_socket()) {

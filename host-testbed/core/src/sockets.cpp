@@ -16,6 +16,7 @@ namespace wasio::testbed {
 
 errc host::impl::receive(open_fd& f, std::span<const host_iovec> buffers, bool first_only, int flags,
                          bool wait_all, std::size_t& received) {
+  if (f.tls) return tls_receive(f, buffers, first_only, (flags & MSG_PEEK) != 0, wait_all, received);
   received = 0;
   if (f.pending_error != errc::success) return std::exchange(f.pending_error, errc::success);
   const std::size_t wanted = first_only ? first_nonempty_size(buffers) : total_size(buffers);
@@ -50,6 +51,7 @@ errc host::impl::receive(open_fd& f, std::span<const host_iovec> buffers, bool f
 }
 
 errc host::impl::transmit(open_fd& f, std::span<const host_ciovec> buffers, std::size_t& sent, bool may_block) {
+  if (f.tls) return tls_transmit(f, buffers, sent);
   const bool nonblocking = f.guest_nonblocking || !may_block;
   sent = 0;
   if (f.pending_error != errc::success) return std::exchange(f.pending_error, errc::success);
@@ -111,6 +113,7 @@ errc host::impl::sock_accept(abi::fd listener, abi::fdflags flags, abi::fd& acce
   // whatever the listener's own flags (it runs its loop until a client comes), NONBLOCK never blocks.
   const bool blocking = config.semantics == profile::uvwasi ? flags == 0 : !l->guest_nonblocking;
   if (fds_.size() >= config.max_open_fds) return errc::mfile;  // the connection stays pending
+  if (l->tls_listener) return tls_accept(*l, flags, flags_valid, accepted);
 
   int connection = -1;
   for (;;) {
@@ -216,6 +219,7 @@ errc host::impl::sock_shutdown(abi::fd fd, abi::sdflags how) {
   }
   // shutdown(SHUT_RD) on a Linux listener would stop it listening: a listener is not connected.
   if (f->kind == fd_kind::listener) return errc::notconn;
+  if (f->tls) return tls_shutdown(*f, how);
   int mode = how == abi::shut_rd ? SHUT_RD : how == abi::shut_wr ? SHUT_WR : SHUT_RDWR;
   if (::shutdown(f->host_fd, mode) != 0) return from_errno(errno);
   return errc::success;

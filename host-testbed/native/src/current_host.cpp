@@ -32,10 +32,11 @@ struct environment_state {
 
 environment_state state_from_environment() {
   std::string problem;
-  auto config = detail::config_from_environment(problem);
+  int status = 2;
+  auto config = detail::config_from_environment(problem, &status);
   if (!config) {
     std::fprintf(stderr, "wasio: %s\n", problem.c_str());
-    std::exit(2);
+    std::exit(status);
   }
   // Like wasio-run: the control stream is the first fd after the directories and the listeners.
   const auto control_fd = static_cast<abi::fd>(3 + config->preopens.size() + config->listeners.size());
@@ -55,8 +56,14 @@ environment_state state_from_environment() {
     timeout = *parsed;
   }
   config->env.push_back(std::string(shutdown_timeout_variable) + "=" + std::to_string(timeout.count()));
+  const host_config kept = *config;  // for naming the listener that fails
   auto created = host::create(std::move(*config));
   if (!created) {
+    // Status 1, as wasio-run's for the same failure (2 is for usage errors in both).
+    if (const std::string which = first_failing_listener(kept); !which.empty()) {
+      std::fprintf(stderr, "wasio: cannot listen on %s (WASIO_TCPLISTEN)\n", which.c_str());
+      std::exit(1);
+    }
     auto reason = message(created.error());
     std::fprintf(stderr, "wasio: cannot start the host: %.*s\n", static_cast<int>(reason.size()), reason.data());
     std::exit(1);
@@ -67,8 +74,9 @@ environment_state state_from_environment() {
   }
   for (const auto& listener : (*created)->listeners()) {
     const bool v6 = listener.address.find(':') != std::string::npos;
-    std::fprintf(stderr, "wasio-run: listening on %s%s%s:%u (fd %u)\n", v6 ? "[" : "", listener.address.c_str(),
-                 v6 ? "]" : "", static_cast<unsigned>(listener.port), static_cast<unsigned>(listener.fd));
+    std::fprintf(stderr, "wasio-run: listening on %s%s%s:%u (fd %u%s)\n", v6 ? "[" : "", listener.address.c_str(),
+                 v6 ? "]" : "", static_cast<unsigned>(listener.port), static_cast<unsigned>(listener.fd),
+                 listener.tls ? ", tls" : "");
   }
   environment_state state;
   state.h = std::move(created.value());

@@ -36,7 +36,9 @@ std::vector<std::string> process_environment() {
 
 }  // namespace
 
-std::optional<host_config> config_from_variables(const wasio_variables& variables, std::string& problem) {
+std::optional<host_config> config_from_variables(const wasio_variables& variables, std::string& problem,
+                                                 int* exit_status) {
+  if (exit_status != nullptr) *exit_status = 2;
   host_config config;
   if (variables.profile && *variables.profile) {
     auto parsed = parse_profile(variables.profile);
@@ -73,29 +75,55 @@ std::optional<host_config> config_from_variables(const wasio_variables& variable
       rest.remove_prefix(comma + 1);
     }
   }
-  if (variables.tcplisten && *variables.tcplisten) {
-    std::string_view rest = variables.tcplisten;
+  auto add_listeners = [&](const char* value, std::string_view variable, bool tls) {
+    if (value == nullptr || *value == '\0') return true;
+    std::string_view rest = value;
     while (true) {
       const std::size_t comma = rest.find(',');
       const std::string_view item = rest.substr(0, comma);
       auto spec = parse_listen_spec(item);
       if (!spec) {
-        problem = "WASIO_TCPLISTEN: '" + std::string(item) + "' is not ADDR:PORT or [V6ADDR]:PORT";
-        return std::nullopt;
+        problem = std::string(variable) + ": '" + std::string(item) + "' is not ADDR:PORT or [V6ADDR]:PORT";
+        return false;
       }
+      spec->tls = tls;
       config.listeners.push_back(std::move(spec.value()));
       if (comma == std::string_view::npos) break;
       rest.remove_prefix(comma + 1);
     }
+    return true;
+  };
+  if (!add_listeners(variables.tcplisten, "WASIO_TCPLISTEN", false)) return std::nullopt;
+  if (!add_listeners(variables.tlslisten, "WASIO_TLSLISTEN", true)) return std::nullopt;
+  const bool tls = variables.tlslisten && *variables.tlslisten;
+  const bool cert = variables.tls_cert && *variables.tls_cert;
+  const bool key = variables.tls_key && *variables.tls_key;
+  if (tls && (!cert || !key)) {
+    problem = "WASIO_TLSLISTEN needs WASIO_TLS_CERT (PEM, chain allowed) and WASIO_TLS_KEY (PEM)";
+    return std::nullopt;
+  }
+  if (!tls && (cert || key)) {
+    problem = "WASIO_TLS_CERT and WASIO_TLS_KEY are for WASIO_TLSLISTEN, which is not set";
+    return std::nullopt;
+  }
+  if (tls) {
+    auto context = tls_context::load(variables.tls_cert, variables.tls_key, problem);
+    if (!context) {
+      if (exit_status != nullptr) *exit_status = 1;
+      return std::nullopt;
+    }
+    config.tls = std::move(*context);
+    config.tls_log = stderr;
   }
   return config;
 }
 
-std::optional<host_config> config_from_environment(std::string& problem) {
-  auto config = config_from_variables(
-      {std::getenv("WASIO_TCPLISTEN"), std::getenv("WASIO_PROFILE"), std::getenv("WASIO_TRACE"),
-       std::getenv("WASIO_DIR"), std::getenv("WASIO_DIR_RO")},
-      problem);
+std::optional<host_config> config_from_environment(std::string& problem, int* exit_status) {
+  auto config = config_from_variables({std::getenv("WASIO_TCPLISTEN"), std::getenv("WASIO_PROFILE"),
+                                       std::getenv("WASIO_TRACE"), std::getenv("WASIO_DIR"),
+                                       std::getenv("WASIO_DIR_RO"), std::getenv("WASIO_TLSLISTEN"),
+                                       std::getenv("WASIO_TLS_CERT"), std::getenv("WASIO_TLS_KEY")},
+                                      problem, exit_status);
   if (!config) return std::nullopt;
   config->args = process_arguments();
   config->env = process_environment();

@@ -16,14 +16,19 @@ struct wasio_variables {
   const char* trace = nullptr;
   const char* dir = nullptr;     // WASIO_DIR=HOST[::GUEST],...
   const char* dir_ro = nullptr;  // WASIO_DIR_RO=HOST[::GUEST],... (read-only, after WASIO_DIR's)
+  const char* tlslisten = nullptr;  // WASIO_TLSLISTEN: TLS listeners, after the WASIO_TCPLISTEN ones
+  const char* tls_cert = nullptr;   // WASIO_TLS_CERT
+  const char* tls_key = nullptr;    // WASIO_TLS_KEY
 };
 
-/// Directories, listeners, profile and trace from `variables`. On a malformed value: nullopt, and `problem`
-/// names the variable and the value.
-std::optional<host_config> config_from_variables(const wasio_variables& variables, std::string& problem);
+/// Directories, listeners, profile, trace and the TLS certificate from `variables`. On a malformed
+/// value: nullopt, and `problem` names the variable and the value; `exit_status` (when given) is set
+/// to 2 then, or to 1 when the TLS certificate or key cannot be used (what wasio-run exits with).
+std::optional<host_config> config_from_variables(const wasio_variables& variables, std::string& problem,
+                                                 int* exit_status = nullptr);
 
 /// config_from_variables over this process's environment, plus args from /proc/self/cmdline and
 /// the environment from `environ`.
-std::optional<host_config> config_from_environment(std::string& problem);
+std::optional<host_config> config_from_environment(std::string& problem, int* exit_status = nullptr);
 
 }  // namespace wasio::testbed::native::detail

@@ -1,5 +1,6 @@
 #include "command_line.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 
 namespace wasio::run {
@@ -24,12 +25,13 @@ std::optional<command_line> parse_command_line(const std::vector<std::string>& a
   auto matches = [](const std::string& word, std::string_view flag) {
     return word == flag || (word.size() > flag.size() && word.compare(0, flag.size(), flag) == 0 && word[flag.size()] == '=');
   };
-  auto add_listener = [&](const std::string& text) {
+  auto add_listener = [&](const std::string& text, bool tls = false) {
     auto spec = testbed::parse_listen_spec(text);
     if (!spec) {
       error = "bad listen address '" + text + "' (want ADDR:PORT or [V6ADDR]:PORT)";
       return false;
     }
+    spec->tls = tls;
     cl.listeners.push_back(*spec);
     return true;
   };
@@ -49,10 +51,18 @@ std::optional<command_line> parse_command_line(const std::vector<std::string>& a
       cl.trace = true;
     } else if (word == "--waker") {
       cl.waker = true;
+    } else if (word == "--no-control") {
+      cl.control = false;
     } else if (word == "--compile-only") {
       cl.compile_only = true;
     } else if (matches(word, "--tcplisten")) {
       if (!value_of(word, "--tcplisten", value) || !add_listener(value)) return std::nullopt;
+    } else if (matches(word, "--tlslisten")) {
+      if (!value_of(word, "--tlslisten", value) || !add_listener(value, true)) return std::nullopt;
+    } else if (matches(word, "--tls-cert")) {
+      if (!value_of(word, "--tls-cert", cl.tls_cert)) return std::nullopt;
+    } else if (matches(word, "--tls-key")) {
+      if (!value_of(word, "--tls-key", cl.tls_key)) return std::nullopt;
     } else if (word == "-S" || word.compare(0, 2, "-S") == 0) {
       value = word.size() > 2 ? word.substr(2) : "";
       if (value.empty()) {
@@ -113,6 +123,15 @@ std::optional<command_line> parse_command_line(const std::vector<std::string>& a
     }
   }
   if (cl.help || cl.version) return cl;
+  const bool tls = std::any_of(cl.listeners.begin(), cl.listeners.end(), [](const auto& l) { return l.tls; });
+  if (tls && (cl.tls_cert.empty() || cl.tls_key.empty())) {
+    error = "--tlslisten needs --tls-cert PEM and --tls-key PEM";
+    return std::nullopt;
+  }
+  if (!tls && (!cl.tls_cert.empty() || !cl.tls_key.empty())) {
+    error = "--tls-cert and --tls-key are for --tlslisten, and no --tlslisten was given";
+    return std::nullopt;
+  }
   if (i >= argv.size()) {
     error = "no module given";
     return std::nullopt;
@@ -146,6 +165,12 @@ options:
   --tcplisten ADDR:PORT     pre-open a listening TCP socket (fds after the directories, in order;
                             port 0 picks one)
   -S tcplisten=ADDR:PORT    the same, wasmtime's spelling
+  --tlslisten ADDR:PORT     pre-open a TLS listener (numbered with the --tcplisten ones, in order):
+                            the host runs the TLS handshake (TLS 1.2/1.3, ALPN http/1.1, session
+                            tickets) and the guest reads and writes plaintext (docs/tls.md);
+                            announced as: listening on ADDR:PORT (fd N, tls)
+  --tls-cert PEM            the certificate (chain allowed, leaf first) of every --tlslisten
+  --tls-key PEM             its private key, unencrypted
   --env NAME=VALUE          add to the guest's environment (it starts empty)
   --profile P               host semantics: strict (default), wasmtime-legacy, uvwasi
   --trace                   log every host call with its arguments and errno to stderr
@@ -154,6 +179,9 @@ options:
                             writes a wake byte to it, and is ignored before the guest starts and
                             after it ends (without --waker, SIGUSR1 keeps its default action:
                             it ends wasio-run) (docs/wakeup.md)
+  --no-control              no control stream: no WASIO_CONTROL_FD fd or variables for the guest
+                            (SIGTERM, SIGINT and SIGHUP keep their default actions); a bare
+                            preview1 environment, as the wasi-testsuite expects
   --shutdown-timeout T      how long the guest may drain after SIGTERM or SIGINT before it is ended
                             (seconds, or with s / ms: 10, 2500ms; default 10 s) (docs/shutdown.md)
   --cache-dir DIR           compiled-module cache (default $WASIO_CACHE_DIR, else
@@ -167,11 +195,15 @@ request through a control stream (fd WASIO_CONTROL_FD, after the listeners and t
 listens for them (wasio::rt::service); a guest that does not is ended at once by SIGTERM / SIGINT,
 and SIGHUP is ignored. A second SIGTERM / SIGINT, or the timeout, ends a draining guest at once.
 
+limits: at most 16,384 guest descriptors open at once (stdio, directories and listeners included;
+sock_accept then answers mfile and the connection waits in the backlog), and 65,536 subscriptions
+per poll_oneoff call (inval beyond).
+
 exit status: the guest's proc_exit code (0 when _start returns, so 0 after a clean drain); 134
 when the guest traps (one line "wasio-run: trap: ..." on stderr); 128 + the signal's number (143
 SIGTERM, 130 SIGINT) when a signal ended the guest before it finished; 1 when the module cannot be
-run (missing imports, no _start, a feature wasm2c cannot translate, missing tools); 2 for usage
-errors.
+run (missing imports, no _start, a feature wasm2c cannot translate, missing tools, a TLS
+certificate or key that cannot be used); 2 for usage errors.
 environment: WASIO_WASM2C (wasm2c program), WASIO_CC, else CC, else cc (C compiler).
 )";
 }

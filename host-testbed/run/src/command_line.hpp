@@ -15,11 +15,16 @@ namespace wasio::run {
 struct command_line {
   /// --dir / --dir-ro in flag order: fd 3, 4, ..., before every listener.
   std::vector<testbed::preopen_spec> preopens;
-  std::vector<testbed::listen_spec> listeners;  // after the directories, in this order
+  std::vector<testbed::listen_spec> listeners;  // after the directories, in this order (--tcplisten and --tlslisten)
+  std::string tls_cert;                         // --tls-cert PEM (chain allowed), with --tlslisten
+  std::string tls_key;                          // --tls-key PEM, unencrypted
   std::vector<std::string> env;                 // "NAME=VALUE", the guest's whole environment
   testbed::profile semantics = testbed::profile::strict;
   bool trace = false;
   bool waker = false;  // --waker: a host wake channel (host_wake_channel.hpp)
+  /// --no-control: no control stream and no WASIO_CONTROL_FD / shutdown variables: the guest sees
+  /// exactly the fds and environment it was given (what the wasi-testsuite checks).
+  bool control = true;
   bool compile_only = false;
   std::chrono::milliseconds shutdown_timeout = testbed::default_shutdown_timeout;  // --shutdown-timeout
   bool help = false;

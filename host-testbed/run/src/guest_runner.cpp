@@ -181,17 +181,26 @@ std::string_view trap_message(int trap) {
   }
 }
 
-run_outcome run_guest(const std::string& shared_object, testbed::host& host) {
+std::string load_module(const std::string& shared_object) {
   void* library = dlopen(shared_object.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (library == nullptr) return failed(std::string("cannot load the compiled module: ") + dlerror());
+  if (library == nullptr) return std::string("cannot load the compiled module: ") + dlerror();
   glue_api& api = the_guest.api;
   if (!bind(library, "wasio_glue_version", api.version) || api.version() != glue_version ||
       !bind(library, "wasio_glue_instance_size", api.instance_size) || !bind(library, "wasio_glue_init", api.init) ||
       !bind(library, "wasio_glue_memory", api.memory) || !bind(library, "wasio_glue_instantiate", api.instantiate) ||
       !bind(library, "wasio_glue_has_start", api.has_start) || !bind(library, "wasio_glue_start", api.start) ||
       !bind(library, "wasio_glue_leave", api.leave) || !bind(library, "wasio_glue_trap", api.trap) ||
-      !bind(library, "wasio_glue_free", api.free))
-    return failed("the compiled module " + shared_object + " lacks wasio's glue (remove it from the cache)");
+      !bind(library, "wasio_glue_free", api.free)) {
+    dlclose(library);
+    return "the compiled module " + shared_object + " lacks wasio's glue";
+  }
+  return {};
+}
+
+run_outcome run_guest(const std::string& shared_object, testbed::host& host) {
+  // Loaded once per process: a second dlopen of the same file returns the same handle.
+  if (std::string error = load_module(shared_object); !error.empty()) return failed(error);
+  glue_api& api = the_guest.api;
   if (api.has_start() == 0) return failed("the module exports no _start function (not a WASI command)");
 
   void* instance = std::calloc(1, api.instance_size());

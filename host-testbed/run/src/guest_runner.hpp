@@ -24,6 +24,10 @@ struct run_outcome {
   std::string error;            // failed: one line (no _start, dlopen failure, ...)
 };
 
+/// Loads `shared_object` (built by compiled_module()) and checks its glue, without running
+/// anything; "" on success, else one line. wasio-run calls it before it opens any listener.
+std::string load_module(const std::string& shared_object);
+
 /// Loads `shared_object` (built by compiled_module()) and runs it against `host`.
 run_outcome run_guest(const std::string& shared_object, testbed::host& host);
 

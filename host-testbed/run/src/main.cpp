@@ -1,5 +1,6 @@
 // wasio-run: runs a WASI preview1 command module through wasm2c on the wasio host testbed.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -31,13 +32,31 @@ int complain(const std::string& line, int status) {
   return status;
 }
 
-bool read_module(const std::string& path, std::vector<std::byte>& bytes) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::vector<char> chars((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  bytes.resize(chars.size());
-  for (std::size_t i = 0; i < chars.size(); ++i) bytes[i] = static_cast<std::byte>(chars[i]);
-  return !in.bad();
+/// Reads the whole module; on failure returns the reason (errno text: a directory, no permission,
+/// no such file) instead of throwing or guessing.
+std::string read_module(const std::string& path, std::vector<std::byte>& bytes) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::strerror(errno);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+    const int e = S_ISDIR(st.st_mode) ? EISDIR : errno;
+    ::close(fd);
+    return std::strerror(e);
+  }
+  std::byte chunk[1 << 16];
+  for (;;) {
+    const ssize_t n = ::read(fd, chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int e = errno;
+      ::close(fd);
+      return std::strerror(e);
+    }
+    if (n == 0) break;
+    bytes.insert(bytes.end(), chunk, chunk + n);
+  }
+  ::close(fd);
+  return {};
 }
 
 std::string printable_address(const std::string& address) {
@@ -77,8 +96,18 @@ int main(int argc, char** argv) {
     ::close(probe);
   }
 
+  // A certificate or key that cannot be used is refused first, before any compiling.
+  std::shared_ptr<const testbed::tls_context> tls;
+  if (!cl.tls_cert.empty()) {
+    std::string problem;
+    auto context = testbed::tls_context::load(cl.tls_cert, cl.tls_key, problem);
+    if (!context) return complain(problem, exit_cannot_run);
+    tls = std::move(*context);
+  }
+
   std::vector<std::byte> bytes;
-  if (!read_module(cl.module, bytes)) return complain("cannot read " + cl.module, exit_cannot_run);
+  if (std::string why = read_module(cl.module, bytes); !why.empty())
+    return complain("cannot read " + cl.module + ": " + why, exit_cannot_run);
   auto info = testbed::wasm2c::read_module_info(bytes);
   if (!info) return complain(cl.module + " is not a valid wasm module", exit_cannot_run);
   // Refuse before translating: a module that cannot link should not cost a compile.
@@ -96,6 +125,15 @@ int main(int argc, char** argv) {
   const std::string cache_dir = cl.cache_dir ? *cl.cache_dir : run::default_cache_dir();
   run::compile_outcome compiled = run::compiled_module(bytes, cl.module, cache_dir);
   if (!compiled.ok) return complain(compiled.error, exit_cannot_run);
+  // Loaded before any listener opens, so "listening on" means the module is ready to run. An
+  // object that passes its hash but does not load (a cache from another wasio-run) is rebuilt once.
+  if (std::string load_error = run::load_module(compiled.shared_object); !load_error.empty()) {
+    std::fprintf(stderr, "wasio-run: %s: rebuilding it\n", load_error.c_str());
+    compiled = run::compiled_module(bytes, cl.module, cache_dir, true);
+    if (!compiled.ok) return complain(compiled.error, exit_cannot_run);
+    if (load_error = run::load_module(compiled.shared_object); !load_error.empty())
+      return complain(load_error, exit_cannot_run);
+  }
   if (cl.compile_only) return 0;
 
   testbed::host_config config;
@@ -105,17 +143,26 @@ int main(int argc, char** argv) {
   config.env = cl.env;
   config.preopens = cl.preopens;
   config.listeners = cl.listeners;
+  if (tls) {
+    config.tls = std::move(tls);
+    config.tls_log = stderr;
+  }
   const std::size_t preopened = cl.preopens.size() + cl.listeners.size();
   if (cl.waker) config.env.push_back("WASIO_WAKER_FD=" + std::to_string(run::waker_guest_fd(preopened)));
   // The control stream comes after the waker (docs/shutdown.md).
   const abi::fd control_fd = run::waker_guest_fd(preopened) + (cl.waker ? 1 : 0);
-  config.env.push_back(std::string(testbed::control_fd_variable) + "=" + std::to_string(control_fd));
-  config.env.push_back(std::string(testbed::shutdown_timeout_variable) + "=" +
-                       std::to_string(cl.shutdown_timeout.count()));
+  if (cl.control) {
+    config.env.push_back(std::string(testbed::control_fd_variable) + "=" + std::to_string(control_fd));
+    config.env.push_back(std::string(testbed::shutdown_timeout_variable) + "=" +
+                         std::to_string(cl.shutdown_timeout.count()));
+  }
   if (cl.trace) config.trace = stderr;
+  const testbed::host_config kept = config;  // for naming the listener that fails
   auto created = testbed::host::create(std::move(config));
   if (!created) {
     errc e = created.error();
+    if (const std::string which = testbed::first_failing_listener(kept); !which.empty())
+      return complain("cannot listen on " + which + " (--tcplisten)", exit_cannot_run);
     return complain(std::string("cannot open the pre-opened directories and listeners: ") + std::string(message(e)),
                     exit_cannot_run);
   }
@@ -124,8 +171,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "wasio-run: directory %s as %s%s (fd %u)\n", d.host_path.c_str(), d.guest_path.c_str(),
                  d.read_only ? ", read-only" : "", static_cast<unsigned>(d.fd));
   for (const testbed::bound_listener& l : host->listeners())
-    std::fprintf(stderr, "wasio-run: listening on %s:%u (fd %u)\n", printable_address(l.address).c_str(),
-                 static_cast<unsigned>(l.port), static_cast<unsigned>(l.fd));
+    std::fprintf(stderr, "wasio-run: listening on %s:%u (fd %u%s)\n", printable_address(l.address).c_str(),
+                 static_cast<unsigned>(l.port), static_cast<unsigned>(l.fd), l.tls ? ", tls" : "");
   std::unique_ptr<run::host_wake_channel> waker;
   if (cl.waker) {
     auto channel = run::host_wake_channel::create(*host);
@@ -137,17 +184,22 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "wasio-run: waker on fd %u (SIGUSR1 to pid %ld wakes the guest)\n",
                  static_cast<unsigned>(waker->guest_fd()), static_cast<long>(::getpid()));
   }
-  testbed::control_channel::options control_options;
-  control_options.shutdown_timeout = cl.shutdown_timeout;
-  auto control = testbed::control_channel::create(*host, std::move(control_options));
-  if (!control)
-    return complain(std::string("cannot open the control stream: ") + std::string(message(control.error())), exit_cannot_run);
-  if ((*control)->guest_fd() != control_fd)
-    return complain("the control stream did not get the fd announced in WASIO_CONTROL_FD (host bug)", exit_cannot_run);
+  std::unique_ptr<testbed::control_channel> control;
+  if (cl.control) {
+    testbed::control_channel::options control_options;
+    control_options.shutdown_timeout = cl.shutdown_timeout;
+    auto created_control = testbed::control_channel::create(*host, std::move(control_options));
+    if (!created_control)
+      return complain(std::string("cannot open the control stream: ") + std::string(message(created_control.error())),
+                      exit_cannot_run);
+    control = std::move(*created_control);
+    if (control->guest_fd() != control_fd)
+      return complain("the control stream did not get the fd announced in WASIO_CONTROL_FD (host bug)", exit_cannot_run);
+  }
   std::fflush(stderr);
 
   // From here SIGTERM / SIGINT / SIGHUP are requests to the guest (docs/shutdown.md).
-  (*control)->handle_signals();
+  if (control) control->handle_signals();
   // A guest writing to a closed pipe gets errc::pipe from fd_write, as on wasmtime, instead of
   // the whole process dying of SIGPIPE.
   std::signal(SIGPIPE, SIG_IGN);
@@ -156,8 +208,10 @@ int main(int argc, char** argv) {
     run::host_wake_channel::wake_on_sigusr1(nullptr);  // back to ignored, not to the default
     waker.reset();
   }
-  (*control)->release_signals();
-  control->reset();
+  if (control) {
+    control->release_signals();
+    control.reset();
+  }
   host.reset();  // closes every guest fd and listener before the process reports
   switch (outcome.how) {
     case run::run_outcome::ending::returned: return 0;

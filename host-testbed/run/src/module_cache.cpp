@@ -17,6 +17,8 @@
 #include <iterator>
 #include <vector>
 
+#include <openssl/evp.h>
+
 #include "wasio/testbed/wasm2c/module_info.hpp"
 
 extern char** environ;
@@ -300,6 +302,63 @@ std::string build_entry(std::span<const std::byte> bytes, const std::string& mod
   return {};
 }
 
+/// SHA-256 of a file, as 64 hex digits; empty when it cannot be read.
+std::string sha256_of(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return {};
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  if (ctx == nullptr || EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) != 1) {
+    EVP_MD_CTX_free(ctx);
+    return {};
+  }
+  std::vector<char> chunk(1 << 16);
+  bool ok = true;
+  while (in) {
+    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    if (in.gcount() > 0 && EVP_DigestUpdate(ctx, chunk.data(), static_cast<std::size_t>(in.gcount())) != 1) ok = false;
+  }
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (in.bad() || EVP_DigestFinal_ex(ctx, digest, &length) != 1) ok = false;
+  EVP_MD_CTX_free(ctx);
+  if (!ok) return {};
+  std::string text;
+  for (unsigned int i = 0; i < length; ++i) {
+    char two[3];
+    std::snprintf(two, sizeof two, "%02x", digest[i]);
+    text += two;
+  }
+  return text;
+}
+
+/// Why `path` must not be trusted (another owner, or writable by group or others), or "" (as ssh
+/// treats key files: whoever can write the cache chooses the code wasio-run runs).
+std::string untrusted(const fs::path& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) return "";  // missing: nothing to trust yet
+  if (S_ISLNK(st.st_mode)) return "it is a symbolic link";
+  if (st.st_uid != ::geteuid()) return "it belongs to uid " + std::to_string(st.st_uid) + ", not to this user";
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return std::string("it is writable by ") + ((st.st_mode & S_IWOTH) != 0 ? "other users" : "its group") +
+           " (mode " + mode + ")";
+  }
+  return "";
+}
+
+/// An entry is sound when it is trusted and its object still has the hash recorded at publishing.
+/// Returns "" when sound, else the reason (for the "rebuilding" line).
+std::string damaged(const fs::path& entry) {
+  std::vector<std::byte> recorded;
+  if (!read_file(entry / "module.so.sha256", recorded)) return "no recorded hash";
+  const std::string expected(reinterpret_cast<const char*>(recorded.data()), recorded.size());
+  const std::string actual = sha256_of(entry / "module.so");
+  if (actual.empty()) return "the object cannot be read";
+  if (expected.substr(0, 64) != actual) return "the object's SHA-256 differs from the one recorded";
+  return "";
+}
+
 /// Removes build directories that runs killed mid-compile left behind (older than a day, so a
 /// build in progress elsewhere is never touched).
 void remove_abandoned_builds(const fs::path& cache_dir) {
@@ -371,7 +430,7 @@ void wasio_glue_free(void* instance) { Z_wasio_guest_free((Z_wasio_guest_instanc
 }
 
 compile_outcome compiled_module(std::span<const std::byte> bytes, const std::string& module_name,
-                                const std::string& cache_dir) {
+                                const std::string& cache_dir, bool rebuild) {
   compile_outcome outcome;
   if (cache_dir.empty()) {
     outcome.error = "no cache directory: set WASIO_CACHE_DIR or HOME, or pass --cache-dir";
@@ -381,6 +440,11 @@ compile_outcome compiled_module(std::span<const std::byte> bytes, const std::str
   fs::create_directories(cache_dir, ec);
   if (ec) {
     outcome.error = "cannot create the cache directory " + cache_dir + ": " + ec.message();
+    return outcome;
+  }
+  if (const std::string why = untrusted(cache_dir); !why.empty()) {
+    outcome.error = "refusing the cache directory " + cache_dir + ": " + why +
+                    " (whoever can write it chooses the code that runs: chmod go-w it, or use --cache-dir)";
     return outcome;
   }
   remove_abandoned_builds(cache_dir);
@@ -399,10 +463,29 @@ compile_outcome compiled_module(std::span<const std::byte> bytes, const std::str
     }
     if (stored) {
       if (!same_bytes(entry / "module.wasm", bytes)) continue;
-      outcome.ok = true;
-      outcome.cache_hit = true;
-      outcome.shared_object = (entry / "module.so").string();
-      return outcome;
+      for (const fs::path& p : {entry, entry / "module.so", entry / "module.so.sha256"}) {
+        if (const std::string why = untrusted(p); !why.empty()) {
+          outcome.error = "refusing the cache entry " + p.string() + ": " + why +
+                          " (remove it, or fix its owner and mode: chmod go-w)";
+          return outcome;
+        }
+      }
+      std::string why = rebuild ? "a rebuild was asked for" : damaged(entry);
+      if (why.empty()) {
+        outcome.ok = true;
+        outcome.cache_hit = true;
+        outcome.shared_object = (entry / "module.so").string();
+        return outcome;
+      }
+      // Moved aside first (one rename), so a concurrent run never loads a half-removed entry.
+      std::fprintf(stderr, "wasio-run: cache entry %s is damaged (%s): rebuilding\n", entry.c_str(), why.c_str());
+      std::string aside = (fs::path(cache_dir) / ".tmp-damaged-XXXXXX").string();
+      if (mkdtemp(aside.data()) == nullptr || std::rename(entry.c_str(), (fs::path(aside) / "entry").c_str()) != 0) {
+        outcome.error = "cannot remove the damaged cache entry " + entry.string() + ": " + std::strerror(errno);
+        return outcome;
+      }
+      fs::remove_all(aside, ec);
+      rebuild = false;
     }
     std::string pattern = (fs::path(cache_dir) / ".tmp-XXXXXX").string();
     if (mkdtemp(pattern.data()) == nullptr) {
@@ -417,6 +500,12 @@ compile_outcome compiled_module(std::span<const std::byte> bytes, const std::str
       return outcome;
     }
     fs::remove(work / "module.c", ec);  // large and no longer needed; module.h is kept for debugging
+    const std::string digest = sha256_of(work / "module.so");
+    if (digest.empty() || !write_file(work / "module.so.sha256", digest.data(), digest.size())) {
+      fs::remove_all(work, ec);
+      outcome.error = "cannot record the compiled object's hash in " + cache_dir;
+      return outcome;
+    }
     if (std::rename(work.c_str(), entry.c_str()) != 0) {
       // Another run published this slot first (or a broken entry sits there): use it if it
       // holds our module, otherwise try the next slot.

@@ -24,8 +24,14 @@ struct compile_outcome {
 /// Returns the cached shared object for `module_bytes`, translating and compiling it on a miss.
 /// `module_name` is only used in messages. A cache that cannot be read (permissions, a symlink
 /// loop) is an error with the path and the reason, never an exception.
+/// Integrity (docs/shutdown.md's sibling, README "module cache"): each entry records the SHA-256 of
+/// its object (module.so.sha256) when it is published; a hit whose object no longer has that hash
+/// (truncated, flipped bits) is moved aside and rebuilt, with one line on stderr. `rebuild` forces
+/// that for the entry found (wasio-run passes it after the object failed to load). A cache
+/// directory, entry or object that belongs to another user, is a symbolic link, or is writable by
+/// group or others is refused with the reason, as ssh refuses such key files.
 compile_outcome compiled_module(std::span<const std::byte> module_bytes, const std::string& module_name,
-                                const std::string& cache_dir);
+                                const std::string& cache_dir, bool rebuild = false);
 
 /// The C glue compiled with every module: the fixed entry points wasio-run dlsym()s.
 /// `memory_field` names the instance's memory member ("" for none); `instantiate_takes_wasi` is

@@ -26,6 +26,7 @@
 #include "wasio/sys/abi.hpp"
 #include "wasio/sys/fs_abi.hpp"
 #include "wasio/testbed/profile.hpp"
+#include "wasio/testbed/tls.hpp"
 
 namespace wasio::testbed {
 
@@ -33,6 +34,8 @@ namespace wasio::testbed {
 struct listen_spec {
   std::string address;
   std::uint16_t port = 0;
+  /// A TLS listener (--tlslisten): the host runs the handshake, the guest reads and writes plaintext.
+  bool tls = false;
 };
 /// Parses a --tcplisten argument. Errors: inval (malformed address or port).
 result<listen_spec> parse_listen_spec(std::string_view text);
@@ -65,6 +68,12 @@ struct host_config {
   std::vector<preopen_spec> preopens;
   std::vector<listen_spec> listeners;  // pre-opened after the directories, in this order
   path_resolver resolver = path_resolver::automatic;
+  /// Certificate and key of every listener with listen_spec::tls (required when there is one).
+  std::shared_ptr<const tls_context> tls;
+  tls_limits tls_bounds;
+  /// Where the TLS stats line goes (`wasio-tls: ...`, at most every tls_bounds.stats_interval while
+  /// counters change, and once when the host ends); nullptr: nowhere.
+  std::FILE* tls_log = nullptr;
   /// Log every host call with its arguments and errno here (nullptr: no trace).
   std::FILE* trace = nullptr;
   /// Host descriptors behind guest fds 0, 1, 2 (tests point them at pipes or files).
@@ -99,6 +108,7 @@ struct bound_listener {
   abi::fd fd;
   std::string address;  // numeric, as bound
   std::uint16_t port;   // the real port, also when 0 was asked
+  bool tls = false;
 };
 
 struct bound_directory {
@@ -112,9 +122,15 @@ struct bound_directory {
 /// wasi_snapshot_preview1 outside this list is refused before it runs.
 std::span<const std::string_view> preview1_function_names();
 
+/// After host::create failed: the first listener of `config` that cannot be opened by itself, as
+/// "ADDR:PORT (REASON)", or "" when each opens alone (the failure was elsewhere). Binds and closes
+/// each one once; for messages only.
+std::string first_failing_listener(const host_config& config);
+
 class host {
  public:
-  /// Binds and listens on every configured listener. Errors: addrinuse, addrnotavail, inval, acces.
+  /// Binds and listens on every configured listener. Errors: addrinuse, addrnotavail, inval (also a
+  /// TLS listener without host_config::tls), acces.
   static result<std::unique_ptr<host>> create(host_config config);
   ~host();
   host(const host&) = delete;
@@ -130,6 +146,8 @@ class host {
   const std::vector<std::string>& env() const;
   /// Number of guest fds open now, stdio included (tests check nothing leaks).
   std::size_t open_fd_count() const;
+  /// What the TLS listeners saw so far (all zero without TLS listeners).
+  tls_counters tls_stats() const;
   /// host_config::max_poll_subscriptions, for front-ends that must refuse before they allocate.
   std::size_t max_poll_subscriptions() const;
   /// Hands the guest a connected stream socket the embedder made (e.g. one end of socketpair(2)

@@ -9,9 +9,16 @@
 ///   WASIO_TCPLISTEN=ADDR:PORT[,ADDR:PORT...]   pre-opened listeners, after the directories
 ///   WASIO_PROFILE=strict|wasmtime-legacy|uvwasi
 ///   WASIO_TRACE=1                              trace every host call to stderr
+///   WASIO_TLSLISTEN=ADDR:PORT[,...]            TLS listeners (docs/tls.md), after the TCP ones
+///   WASIO_TLS_CERT=PEM WASIO_TLS_KEY=PEM        their certificate (chain allowed) and key
 /// and prints `wasio-run: directory HOST as GUEST (fd N)` for each directory and
-/// `wasio-run: listening on ADDR:PORT (fd N)` for each listener, like wasio-run.
-/// A malformed variable is reported on stderr and exits with status 2.
+/// `wasio-run: listening on ADDR:PORT (fd N)` for each listener (`(fd N, tls)` for TLS ones), like
+/// wasio-run.
+///   WASIO_SHUTDOWN_TIMEOUT=SECONDS|Ns|Nms        grace period after SIGTERM / SIGINT (docs/shutdown.md)
+/// A malformed variable is reported on stderr and exits with status 2; a listener that cannot be
+/// opened is named and exits with status 1, as wasio-run does; a TLS certificate or key that cannot
+/// be used, with status 1. Signals reach the guest as under wasio-run: a control stream
+/// (WASIO_CONTROL_FD) after the directories and listeners.
 ///
 /// Tests instead install a host they configured:
 ///   auto h = wasio::testbed::host::create(config).value();
