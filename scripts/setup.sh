@@ -12,6 +12,8 @@ packages=(
   rustc libstd-rust-dev-wasm32
   libssl-dev openssl
   systemd
+  # the differential test runs the real uvwasi: Node's node:wasi
+  nodejs
 )
 
 # One dpkg-query for all: it prints a line per installed package and is silent about unknown ones.

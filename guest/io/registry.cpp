@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "wasio/io/max_poll_wait.hpp"
 #include "wasio/io/waker.hpp"
 #include "wasio/sys/sys.hpp"
 
@@ -264,6 +265,19 @@ result<void> registry::poll_once(events& out, std::optional<std::chrono::nanosec
     if (wakers_.empty()) return fail(errc::inval);
     timeout = waker_only_wait;
   }
+  if (!max_wait_known_) {
+    // Read once, at the first wait (a host surely exists by then).
+    max_wait_known_ = true;
+    auto bound = max_poll_wait_from_environment();
+    if (bound && *bound) {
+      max_wait_ = **bound;
+    } else if (!bound && bound.error() == errc::inval) {
+      std::fprintf(stderr, "wasio: ignoring %.*s: not a number of milliseconds from 1 to %lld\n",
+                   static_cast<int>(max_poll_wait_variable.size()), max_poll_wait_variable.data(),
+                   static_cast<long long>(max_poll_wait_limit.count()));
+    }
+  }
+  if (max_wait_ && (!timeout || *max_wait_ < *timeout)) timeout = max_wait_;
 
   // Each round that fails with badf drops at least one registration, so this ends.
   for (;;) {

@@ -1,15 +1,8 @@
 #pragma once
-// Reading the guest's environment through sys (wasi-libc's getenv is not available natively).
+// Reading the guest's environment through sys: the readiness layer's lookup (wasio/io/detail).
 
-#include <optional>
-#include <string>
-#include <string_view>
-
-#include "wasio/result.hpp"
+#include "wasio/io/detail/environment.hpp"
 
 namespace wasio::net::detail {
-
-/// The value of `name`, nullopt when unset. Errors: those of environ_sizes_get / environ_get.
-result<std::optional<std::string>> environment_variable(std::string_view name);
-
+using wasio::detail::environment_variable;
 }  // namespace wasio::net::detail

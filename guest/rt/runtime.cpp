@@ -20,6 +20,7 @@ thread_local runtime* current_runtime = nullptr;
 
 runtime::runtime(options opts) : opts_(opts), events_(opts.events_capacity) {
   if (opts_.tick_budget == 0 || opts_.op_budget == 0) trap("tick_budget and op_budget must be at least 1");
+  if (opts_.max_poll_wait) poll_.registry().set_max_wait(opts_.max_poll_wait);
 }
 
 runtime::~runtime() {

@@ -33,6 +33,9 @@ class rt_host {
     testbed::host_config config;
     config.semantics = semantics;
     config.args = {"rt_test"};
+    // uvwasi's poll returns only once every fd subscription fired or a clock did: wasio code runs
+    // there with a bounded wait (wasio/io/max_poll_wait.hpp), as the e2e tests run it.
+    if (semantics == testbed::profile::uvwasi) config.env.push_back("WASIO_MAX_POLL_WAIT_MS=5");
     for (std::size_t i = 0; i < listeners; ++i) config.listeners.push_back({"127.0.0.1", 0});
     host_ = testbed::host::create(std::move(config)).value();
     installed_.emplace(*host_);

@@ -48,6 +48,12 @@ TEST_P(TcpListener, FromPreopenedRejectsWhatIsNotAStreamSocket) {
   auto not_open = net::tcp_listener::from_preopened(h.listener_fd() + 100);
   ASSERT_FALSE(not_open);
   EXPECT_EQ(not_open.error(), errc::badf);
+  if (GetParam() == testbed::profile::uvwasi) {
+    // uvwasi reports a stdio pipe as a socket_stream (HOST-SEMANTICS.md 4): nothing in preview1
+    // tells it from a listener there, so the check cannot refuse it.
+    EXPECT_EQ(sys::fd_fdstat_get(1).value().filetype, static_cast<std::uint8_t>(abi::filetype::socket_stream));
+    return;
+  }
   auto stdout_fd = net::tcp_listener::from_preopened(1);
   ASSERT_FALSE(stdout_fd);
   EXPECT_EQ(stdout_fd.error(), errc::notsock);

@@ -3,6 +3,7 @@
 // a test's duration, checking at the end that no guest fd stayed open, a plain POSIX client
 // to talk to its loopback listeners, and a socketpair end adopted as a guest stream.
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -102,6 +103,11 @@ class test_host {
     config.semantics = semantics;
     config.args = std::move(args);
     config.env = std::move(env);
+    // uvwasi's poll returns only once every fd subscription fired or a clock did: wasio code runs
+    // there with a bounded wait (wasio/io/max_poll_wait.hpp), as the e2e tests run it.
+    const bool bound_given = std::any_of(config.env.begin(), config.env.end(),
+                                         [](const std::string& e) { return e.starts_with("WASIO_MAX_POLL_WAIT_MS="); });
+    if (semantics == testbed::profile::uvwasi && !bound_given) config.env.push_back("WASIO_MAX_POLL_WAIT_MS=5");
     for (std::size_t i = 0; i < listeners; ++i) config.listeners.push_back({"127.0.0.1", 0});
     host_ = testbed::host::create(std::move(config)).value();
     installed_.emplace(*host_);

@@ -99,16 +99,6 @@ TEST(SockAccept, WasmtimeLegacyDropsTheConnectionBeforeRejectingBadFlags) {
   EXPECT_EQ(t.h().sock_accept(3, abi::fdflag_nonblock, accepted), errc::again);
 }
 
-TEST(SockAccept, UvwasiRejectsFlagsOtherThanNonblockWithNotsup) {
-  harness t(profile::uvwasi);
-  t.connect_client();
-  abi::fd accepted = 0;
-  EXPECT_EQ(t.h().sock_accept(3, 0, accepted), errc::notsup);
-  EXPECT_EQ(t.h().sock_accept(3, abi::fdflag_append, accepted), errc::notsup);
-  ASSERT_EQ(t.h().sock_accept(3, abi::fdflag_nonblock, accepted), errc::success);
-  EXPECT_EQ(t.h().fd_close(accepted), errc::success);
-}
-
 TEST(SockAccept, FlagsZeroMakesTheNewSocketBlockingForTheGuest) {
   harness t(profile::wasmtime_legacy);
   auto [client, fd] = t.connected_pair(0);

@@ -29,6 +29,10 @@ LISTENING = re.compile(r"listening on (\S+):(\d+) \(fd (\d+)(?:, tls)?\)")
 START_TIMEOUT_S = 600  # the first run of a .wasm may include its wasm2c translation and C build
 STOP_GRACE_S = 10      # how long SIGTERM has before SIGKILL
 PROFILES = ["strict", "wasmtime-legacy", "uvwasi"]
+# uvwasi's poll_oneoff returns only when EVERY fd subscription fired or a clock did
+# (HOST-SEMANTICS.md 4): wasio programs run there with a bounded wait (wasio/io/max_poll_wait.hpp).
+# The caller's WASIO_MAX_POLL_WAIT_MS wins; env_extra can set it too (or to "" to run without).
+UVWASI_MAX_POLL_WAIT_MS = "20"
 
 
 def wasio_command(program, profile, wasio_run=None, env_extra=None, tcplisten="127.0.0.1:0", tls=None):
@@ -39,7 +43,12 @@ def wasio_command(program, profile, wasio_run=None, env_extra=None, tcplisten="1
     Raises SystemExit when a .wasm needs a missing wasio-run."""
     path, arguments = program[0], list(program[1:])
     env = dict(os.environ)
-    env_extra = env_extra or {}
+    env_extra = dict(env_extra or {})
+    if profile == "uvwasi" and "WASIO_MAX_POLL_WAIT_MS" not in env_extra:
+        env_extra["WASIO_MAX_POLL_WAIT_MS"] = os.environ.get("WASIO_MAX_POLL_WAIT_MS", UVWASI_MAX_POLL_WAIT_MS)
+    if env_extra.get("WASIO_MAX_POLL_WAIT_MS") == "":
+        del env_extra["WASIO_MAX_POLL_WAIT_MS"]
+        env.pop("WASIO_MAX_POLL_WAIT_MS", None)
     if path.endswith(".wasm"):
         if not wasio_run or not os.access(wasio_run, os.X_OK):
             raise SystemExit(f"FAIL: wasio-run not found at {wasio_run!r} (needed for {path})")

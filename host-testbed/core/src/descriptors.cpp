@@ -14,6 +14,10 @@ constexpr abi::rights stream_rights = abi::right_fd_read | abi::right_fd_write |
 constexpr abi::rights listener_rights = stream_rights | abi::right_sock_accept;
 // What wasmtime's legacy host reports for every socket: fd_read | fd_write.
 constexpr abi::rights wasmtime_socket_rights = 0x42;
+// uvwasi's socket rights (0x3820004a: read, write, set_flags, filestat_get, poll, shutdown, accept)
+// and its "every right" inheriting set.
+constexpr abi::rights uvwasi_socket_rights = 0x3820004a;
+constexpr abi::rights uvwasi_all_rights = 0x3fffffff;
 
 /// The guest-visible flags of a host stdio descriptor.
 abi::fdflags stdio_flags(int host_fd) {
@@ -77,10 +81,18 @@ errc host::impl::fd_fdstat_get(abi::fd fd, abi::fdstat& out) {
     if (config.semantics == profile::wasmtime_legacy) {
       out.rights_base = wasmtime_socket_rights;
       out.rights_inheriting = 0;
+    } else if (config.semantics == profile::uvwasi) {
+      // uvwasi gives every socket the same rights (its UVWASI__RIGHTS_SOCKET_*).
+      out.rights_base = uvwasi_socket_rights;
+      out.rights_inheriting = uvwasi_all_rights;
     } else {
       out.rights_base = f->kind == fd_kind::listener ? listener_rights : stream_rights;
       out.rights_inheriting = f->kind == fd_kind::listener ? stream_rights : 0;
     }
+    return errc::success;
+  }
+  if (config.semantics == profile::uvwasi) {
+    uvwasi_stdio_fdstat(*f, out);
     return errc::success;
   }
   struct stat info{};
@@ -105,6 +117,7 @@ errc host::impl::fd_fdstat_set_flags(abi::fd fd, abi::fdflags flags) {
     f->guest_nonblocking = flags == abi::fdflag_nonblock;
     return errc::success;
   }
+  if (config.semantics == profile::uvwasi) return uvwasi_stdio_set_flags(*f, flags);
   constexpr abi::fdflags known = abi::fdflag_append | abi::fdflag_dsync | abi::fdflag_nonblock |
                                  abi::fdflag_rsync | abi::fdflag_sync;
   if ((flags & ~known) != 0) return errc::inval;

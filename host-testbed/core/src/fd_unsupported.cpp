@@ -47,7 +47,14 @@ constexpr std::array<std::pair<std::string_view, errc>, 27> unsupported_calls = 
 errc host::impl::fd_unsupported(std::string_view function, abi::fd fd) {
   for (const auto& [call, on_open_fd] : unsupported_calls) {
     if (call != function) continue;
-    return find(fd) == nullptr ? errc::badf : on_open_fd;
+    open_fd* f = find(fd);
+    if (f == nullptr) return errc::badf;
+    if (config.semantics == profile::uvwasi && f->kind == fd_kind::stdio) {
+      // uvwasi checks rights first: stdio has no pre-open, and a path call is notcapable there.
+      if (function.starts_with("path_")) return uvwasi_path_on_stdio(function, *f);
+      if (function == "fd_prestat_get" || function == "fd_prestat_dir_name") return errc::inval;
+    }
+    return on_open_fd;
   }
   return errc::nosys;  // not an fd call this host lacks: a front-end bug, reported, not trusted
 }

@@ -64,6 +64,8 @@ struct open_fd {
   /// epoll refused the stdio descriptor (a regular file, /dev/null): it never blocks.
   bool watcher_unsupported = false;
   readiness read, write;
+  /// uvwasi profile: whether epoll takes this stdio descriptor (asked once, on first poll).
+  std::optional<bool> uvwasi_pollable;
   /// A stream error the kernel reported once, after some bytes had already moved in the same call
   /// (a reset during a WAITALL read or a blocking send): that call returned its partial count, and
   /// the next recv/send/fd_read/fd_write returns this instead of a 0-byte read that would look like
@@ -81,6 +83,15 @@ struct fd_probe {
   short revents = 0;  // poll(2) bits seen by the confirming syscall
   /// Bytes waiting on a readable stream (FIONREAD), when the probe counted them.
   std::uint64_t readable = 0;
+};
+
+/// One fd subscription of a uvwasi-profile poll_oneoff call (uvwasi.cpp).
+struct uvwasi_sub {
+  enum state_t : std::uint8_t { waiting, fired, duplicate, bad };
+  std::size_t index = 0;
+  direction dir = direction::read;
+  state_t state = waiting;
+  short revents = 0;
 };
 
 /// A clock subscription decoded to a deadline. Relative clocks and cputime clocks become monotonic
@@ -114,6 +125,7 @@ struct host::impl {
   std::optional<std::uint32_t> exit_code_;
   std::vector<clock_deadline> clocks_;  // reused by every poll_oneoff call
   std::vector<fd_probe> probes_;        // reused by the wasmtime-legacy scan
+  std::vector<uvwasi_sub> uvwasi_subs_;  // reused by the uvwasi poll
   /// The TLS listeners' shared state, when host_config::tls is set. Lifetime: after fds_, so it is
   /// destroyed before the io_context and after ~impl cleared the guest's fds.
   std::shared_ptr<tls_service> tls_;
@@ -148,6 +160,15 @@ struct host::impl {
                                    bool& waiting);
   void arm_for_blocking(std::span<const abi::subscription> in);
   void arm_timer();
+  /// Arms the one timer for a monotonic deadline (a no-op when it is armed for that deadline).
+  void arm_timer_at(std::uint64_t deadline_ns);
+
+  // uvwasi.cpp: the uvwasi profile's own rows.
+  errc poll_uvwasi(std::span<const abi::subscription> in, std::span<abi::event> out, std::uint32_t& nevents);
+  bool uvwasi_pollable(open_fd& f);
+  void uvwasi_stdio_fdstat(open_fd& f, abi::fdstat& out);
+  errc uvwasi_stdio_set_flags(open_fd& f, abi::fdflags flags);
+  errc uvwasi_path_on_stdio(std::string_view function, open_fd& f);
 
   // sockets.cpp
   errc sock_accept(abi::fd listener, abi::fdflags flags, abi::fd& accepted);
@@ -157,7 +178,8 @@ struct host::impl {
   errc sock_shutdown(abi::fd fd, abi::sdflags how);
   errc receive(open_fd& f, std::span<const host_iovec> buffers, bool first_only, int flags, bool wait_all,
                std::size_t& received);
-  errc transmit(open_fd& f, std::span<const host_ciovec> buffers, std::size_t& sent);
+  /// may_block = false: never waits, even on a blocking guest socket (uvwasi's uv_try_write).
+  errc transmit(open_fd& f, std::span<const host_ciovec> buffers, std::size_t& sent, bool may_block = true);
 
   // stdio.cpp
   errc stdio_read(open_fd& f, std::span<const host_iovec> buffers, std::size_t& read);

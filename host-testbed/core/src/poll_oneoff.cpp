@@ -84,6 +84,8 @@ errc host::impl::poll_oneoff(std::span<const abi::subscription> in, std::span<ab
   const bool legacy = config.semantics == profile::wasmtime_legacy;
   release_if_oversized(clocks_, in.size());
   release_if_oversized(probes_, in.size());
+  release_if_oversized(uvwasi_subs_, in.size());
+  if (config.semantics == profile::uvwasi) return poll_uvwasi(in, out, nevents);
 
   // Whole-call validation, in subscription order (the first bad subscription decides).
   clocks_.clear();
@@ -196,9 +198,8 @@ std::size_t host::impl::scan_in_order(std::span<const abi::subscription> in, std
       continue;
     }
     if (f->kind == fd_kind::listener && d == direction::write) {
-      // Nothing is ever written to a listener: say so rather than let the guest wait forever.
-      e.error = static_cast<std::uint16_t>(errc::notconn);
-      out[n++] = e;
+      // Never ready and never an error, as POLLOUT on a listening socket: tokio registers every
+      // socket, listeners included, for READ|WRITE and fails its poll on any error event.
       continue;
     }
     fd_probe p = probe(*f, d, waiting);
@@ -298,7 +299,11 @@ void host::impl::arm_timer() {
     }
     earliest = std::min(earliest, at);
   }
-  auto deadline = std::chrono::steady_clock::time_point(std::chrono::nanoseconds(earliest));
+  arm_timer_at(earliest);
+}
+
+void host::impl::arm_timer_at(std::uint64_t deadline_ns) {
+  auto deadline = std::chrono::steady_clock::time_point(std::chrono::nanoseconds(deadline_ns));
   if (timer_pending_ && timer_deadline_ == deadline) return;
   // Re-arming cancels the previous wait; its aborted handler only makes one run_one() return.
   std::uint64_t generation = ++timer_generation_;

@@ -50,8 +50,9 @@ errc host::impl::receive(open_fd& f, std::span<const host_iovec> buffers, bool f
   }
 }
 
-errc host::impl::transmit(open_fd& f, std::span<const host_ciovec> buffers, std::size_t& sent) {
+errc host::impl::transmit(open_fd& f, std::span<const host_ciovec> buffers, std::size_t& sent, bool may_block) {
   if (f.tls) return tls_transmit(f, buffers, sent);
+  const bool nonblocking = f.guest_nonblocking || !may_block;
   sent = 0;
   if (f.pending_error != errc::success) return std::exchange(f.pending_error, errc::success);
   const std::size_t wanted = total_size(buffers);
@@ -65,13 +66,13 @@ errc host::impl::transmit(open_fd& f, std::span<const host_ciovec> buffers, std:
     if (n >= 0) {
       sent += static_cast<std::size_t>(n);
       // A blocking guest socket sends everything, like send(2) on a blocking socket.
-      if (f.guest_nonblocking || sent >= wanted) return errc::success;
+      if (nonblocking || sent >= wanted) return errc::success;
       continue;
     }
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
       on_would_block(f, direction::write);
-      if (f.guest_nonblocking) return sent > 0 ? errc::success : errc::again;
+      if (nonblocking) return sent > 0 ? errc::success : errc::again;
       wait_until_ready(f, direction::write);
       continue;
     }
@@ -99,22 +100,18 @@ errc wrong_kind(profile semantics, fd_kind kind) {
 
 errc host::impl::sock_accept(abi::fd listener, abi::fdflags flags, abi::fd& accepted) {
   accepted = 0;
+  // uvwasi checks the flags before the fd: only bits other than NONBLOCK are refused.
+  if (config.semantics == profile::uvwasi && (flags & ~abi::fdflag_nonblock) != 0) return errc::notsup;
   open_fd* l = find(listener);
   if (l == nullptr) return errc::badf;
   if (l->kind == fd_kind::stdio || l->is_fs())
     return config.semantics == profile::wasmtime_legacy ? errc::badf : errc::notsock;
   if (l->kind != fd_kind::listener) return errc::badf;  // wasmtime: accept on a stream is badf
   const bool flags_valid = flags == 0 || flags == abi::fdflag_nonblock;
-  switch (config.semantics) {
-    case profile::strict:
-      if (!flags_valid) return errc::inval;  // checked first: no connection is lost
-      break;
-    case profile::uvwasi:
-      if (flags != abi::fdflag_nonblock) return errc::notsup;
-      break;
-    case profile::wasmtime_legacy:
-      break;  // checked after the accept, as wasmtime does
-  }
+  if (config.semantics == profile::strict && !flags_valid) return errc::inval;  // checked first: no connection is lost
+  // wasmtime-legacy checks the flags after the accept (below). uvwasi: flags 0 is a BLOCKING accept
+  // whatever the listener's own flags (it runs its loop until a client comes), NONBLOCK never blocks.
+  const bool blocking = config.semantics == profile::uvwasi ? flags == 0 : !l->guest_nonblocking;
   if (fds_.size() >= config.max_open_fds) return errc::mfile;  // the connection stays pending
   if (l->tls_listener) return tls_accept(*l, flags, flags_valid, accepted);
 
@@ -125,7 +122,7 @@ errc host::impl::sock_accept(abi::fd listener, abi::fdflags flags, abi::fd& acce
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
       on_would_block(*l, direction::read);
-      if (l->guest_nonblocking) return errc::again;
+      if (!blocking) return errc::again;
       wait_until_ready(*l, direction::read);
       continue;
     }
@@ -171,15 +168,15 @@ errc host::impl::sock_recv(abi::fd fd, std::span<const host_iovec> buffers, abi:
                            std::size_t& received, abi::roflags& out_flags) {
   received = 0;
   out_flags = 0;
+  if (config.semantics == profile::uvwasi && flags != 0) return errc::notsup;  // before the fd, as uvwasi
   open_fd* f = find(fd);
   if (f == nullptr) return errc::badf;
   if (f->kind != fd_kind::stream) return wrong_kind(config.semantics, f->kind);
   switch (config.semantics) {
     case profile::uvwasi: {
-      if (flags != 0) return errc::notsup;
-      errc result = receive(*f, buffers, false, 0, false, received);
-      // uvwasi reports a 0-byte read as EAGAIN: EOF is not visible through its sock_recv.
-      if (result == errc::success && received == 0 && total_size(buffers) > 0) return errc::again;
+      // Only the first buffer is filled; libuv's UV_EOF comes back as ENOSYS (uvwasi's mapping).
+      errc result = receive(*f, buffers.first(std::min<std::size_t>(buffers.size(), 1)), false, 0, false, received);
+      if (result == errc::success && received == 0 && !buffers.empty() && buffers[0].size > 0) return errc::nosys;
       return result;
     }
     case profile::wasmtime_legacy:
@@ -198,21 +195,25 @@ errc host::impl::sock_recv(abi::fd fd, std::span<const host_iovec> buffers, abi:
 errc host::impl::sock_send(abi::fd fd, std::span<const host_ciovec> buffers, abi::siflags flags,
                            std::size_t& sent) {
   sent = 0;
+  if (config.semantics == profile::uvwasi && flags != 0) return errc::inval;  // before the fd, as uvwasi
   open_fd* f = find(fd);
   if (f == nullptr) return errc::badf;
   if (f->kind != fd_kind::stream) return wrong_kind(config.semantics, f->kind);
   if (flags != 0 && config.semantics != profile::wasmtime_legacy) return errc::inval;  // legacy ignores them
-  return transmit(*f, buffers, sent);
+  // uvwasi sends with uv_try_write: EAGAIN (or a short send) instead of blocking.
+  return transmit(*f, buffers, sent, config.semantics != profile::uvwasi);
 }
 
 errc host::impl::sock_shutdown(abi::fd fd, abi::sdflags how) {
+  // uvwasi: any bit but WR is notsup, checked before the fd; 0 is then a no-op on a valid fd.
+  if (config.semantics == profile::uvwasi && (how & ~abi::shut_wr) != 0) return errc::notsup;
   open_fd* f = find(fd);
   if (f == nullptr) return errc::badf;
   if (f->kind == fd_kind::stdio || f->is_fs() ||
       (f->kind == fd_kind::listener && config.semantics == profile::wasmtime_legacy))
     return wrong_kind(config.semantics, f->kind);
   if (config.semantics == profile::uvwasi) {
-    if (how != abi::shut_wr) return errc::notsup;
+    if (how == 0) return errc::success;
   } else if (how == 0 || how > (abi::shut_rd | abi::shut_wr)) {
     return errc::inval;
   }

@@ -17,6 +17,8 @@
 ///   (errc::badf), stops polling it, and polls the rest again (without blocking, since it already
 ///   has events to report).
 /// - per-subscription errors (strict, uvwasi) become error events for their owner.
+/// - a poll that waits until EVERY fd subscription fired (uvwasi): bound each wait with
+///   WASIO_MAX_POLL_WAIT_MS or registry::set_max_wait (wasio/io/max_poll_wait.hpp).
 ///
 /// Errors:
 /// - inval: nothing to wait for (no subscription, no timeout, no waker): preview1 rejects an empty

@@ -73,6 +73,16 @@ class registry {
   /// True when `tok` names a live registration of this registry.
   bool contains(wasio::token tok) const;
 
+  /// Bounds the wait of every later poll to `bound` (nullopt: no bound); wins over
+  /// WASIO_MAX_POLL_WAIT_MS, which the first poll reads otherwise (wasio/io/max_poll_wait.hpp).
+  /// Notes: a poll with nothing to wait for still fails with inval rather than sleeping.
+  void set_max_wait(std::optional<std::chrono::nanoseconds> bound) {
+    max_wait_ = bound;
+    max_wait_known_ = true;
+  }
+  /// The bound in force (after the first poll read the environment, if nothing set it).
+  std::optional<std::chrono::nanoseconds> max_wait() const { return max_wait_; }
+
   /// Turns raw poll_oneoff output into `out`: drops the timeout sentinel and events whose slot or
   /// generation is stale, merges a registration's read and write events into one, disarms edge
   /// registrations. Exposed for tests; poll calls it.
@@ -131,6 +141,8 @@ class registry {
   std::uint64_t poll_count_ = 0;
   std::vector<detail::waker_state*> wakers_;
   std::optional<std::chrono::nanoseconds> wake_bound_;  // the tightest wake_strategy::max_block
+  std::optional<std::chrono::nanoseconds> max_wait_;    // set_max_wait or WASIO_MAX_POLL_WAIT_MS
+  bool max_wait_known_ = false;                         // the environment was read, or set_max_wait
   std::atomic<bool> wake_pending_{false};
 };
 

@@ -101,6 +101,10 @@ class runtime {
     std::size_t op_budget = 64;
     /// Initial room for events per poll (grows as needed).
     std::size_t events_capacity = 256;
+    /// Bounds every poll's wait (wasio/io/max_poll_wait.hpp): set it for hosts whose poll_oneoff
+    /// waits for every subscription (uvwasi). nullopt: WASIO_MAX_POLL_WAIT_MS decides, read at the
+    /// first poll; unset, there is no bound and an idle runtime makes no periodic wake-ups.
+    std::optional<std::chrono::nanoseconds> max_poll_wait;
   };
 
   runtime() : runtime(options{}) {}

@@ -6,9 +6,10 @@
 /// A probe sees only "socket_stream", which a connected socket is too: wasio-run --waker pre-opens
 /// one after the listeners (its host wake channel, named by WASIO_WAKER_FD). Discovery tells them
 /// apart two ways: it skips the fd WASIO_WAKER_FD names, and when the host reports rights per socket
-/// (at least one probed socket has the sock_accept right, as wasio-run's strict and uvwasi profiles
-/// give listeners only), it keeps only the sockets with that right. Hosts that report the same
-/// rights for every socket (wasmtime's legacy host: 0x42, never sock_accept) keep every socket.
+/// (at least one probed socket has the sock_accept right), it keeps only the sockets with that right,
+/// which tells them apart where the host gives it to listeners only (wasio-run's strict profile).
+/// Hosts that report the same rights for every socket (wasmtime's legacy host: 0x42, never
+/// sock_accept; uvwasi: 0x3820004a, accept included) keep every socket.
 ///
 /// Errors: whatever fd_fdstat_get returns for a probed fd other than badf (badf ends the scan); inval
 ///   when WASIO_WAKER_FD is set but is not a decimal fd number; those of environ_sizes_get/environ_get.

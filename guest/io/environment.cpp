@@ -1,12 +1,12 @@
 // Environment lookup over sys::environ_sizes_get / environ_get.
 
-#include "environment.hpp"
+#include "wasio/io/detail/environment.hpp"
 
 #include <vector>
 
 #include "wasio/sys/sys.hpp"
 
-namespace wasio::net::detail {
+namespace wasio::detail {
 
 result<std::optional<std::string>> environment_variable(std::string_view name) {
   auto sizes = sys::environ_sizes_get();
@@ -23,4 +23,4 @@ result<std::optional<std::string>> environment_variable(std::string_view name) {
   return std::optional<std::string>();
 }
 
-}  // namespace wasio::net::detail
+}  // namespace wasio::detail
