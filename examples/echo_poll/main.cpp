@@ -36,9 +36,10 @@ int main() {
     wasio::report("echo_poll: poll failed", r ? wasio::errc::success : r.error());
     return 1;
   }
-  if (auto subscribed = (*control)->subscribe(true, false); !subscribed)
+  if (auto subscribed = (*control)->subscribe(true, false); !subscribed) {
     wasio::report("echo_poll: cannot subscribe to shutdown requests", subscribed.error());
     return 1;
+  }
   const auto grace = std::chrono::milliseconds(wasio::sys::shutdown_timeout_ms_from_environment().value_or(std::nullopt).value_or(10000));
   auto r = server.run_until_shutdown(**control, grace - std::min(grace / 10, std::chrono::milliseconds(1000)));
   if (!r) {
