@@ -14,9 +14,9 @@ set(CPACK_DEBIAN_PACKAGE_SECTION devel)
 # dpkg-shlibdeps; the rest is what it runs and what a consumer builds with:
 #   wabt              wasm2c and its runtime sources (wasio-run translates every module with them)
 #   gcc               the C compiler wasio-run compiles translated modules with
-#   g++, cmake, make, pkgconf   a native consumer build
+#   g++, cmake, make, pkgconf, libssl-dev   a native consumer build (the static testbed links OpenSSL 3)
 #   clang-19, lld-19, wasi-libc, libc++/libc++abi/compiler-rt for wasm32   a wasm32-wasi consumer build
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS
-  "wabt (>= 1.0.32), gcc, g++, cmake (>= 3.25), make | ninja-build, pkgconf | pkg-config, clang-19, lld-19, wasi-libc, libc++-19-dev-wasm32, libc++abi-19-dev-wasm32, libclang-rt-19-dev-wasm32")
+  "wabt (>= 1.0.32), gcc, g++, cmake (>= 3.25), make | ninja-build, pkgconf | pkg-config, libssl-dev (>= 3), clang-19, lld-19, wasi-libc, libc++-19-dev-wasm32, libc++abi-19-dev-wasm32, libclang-rt-19-dev-wasm32")
 include(CPack)

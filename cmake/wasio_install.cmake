@@ -79,8 +79,10 @@ install(FILES
   "${PROJECT_SOURCE_DIR}/cmake/wasio_program.cmake"
   DESTINATION "${WASIO_PACKAGE_DIR}")
 
+# The libraries are static, so what the testbed links goes in Libs too: OpenSSL 3 for its TLS
+# listeners (the CMake package finds it with find_dependency instead).
 wasio_write_pc("${PROJECT_BINARY_DIR}/pkgconfig/wasio-guest.pc" "${CMAKE_INSTALL_LIBDIR}" ""
-  "-lwasio_guest -lwasio_testbed_native -lwasio_testbed_core -pthread")
+  "-lwasio_guest -lwasio_testbed_native -lwasio_testbed_core -lssl -lcrypto -pthread")
 install(FILES "${PROJECT_BINARY_DIR}/pkgconfig/wasio-guest.pc" DESTINATION "${CMAKE_INSTALL_LIBDIR}/pkgconfig")
 
 if(WASIO_BUILD_WASM)

@@ -41,6 +41,8 @@ from wasio_server import PROFILES, start_server, stop_process_group, free_port  
 
 CLIENT_TIMEOUT_S = 120
 GUEST_DIR = "/data"
+# kv's last line after a drain: "kv: shut down cleanly (N commands), the AOF written and fsynced".
+CLEAN_SHUTDOWN = re.compile(r"kv: shut down cleanly \(\d+ commands\), the AOF written and fsynced")
 
 
 def encode(*args):
@@ -323,7 +325,7 @@ def sigterm_drain(args, workdir):
     load.join()
     kv.stop()
     ok = True
-    if code != 0 or "shut down cleanly, the AOF written and fsynced" not in kv.lines():
+    if code != 0 or not CLEAN_SHUTDOWN.search(kv.lines()):
         print(f"FAIL: SIGTERM: exit {code}, said:\n{kv.lines()}", file=sys.stderr)
         ok = False
     valid, said = check_aof(os.path.join(host_dir, "appendonly.aof"), allow_truncated=False)
