@@ -24,6 +24,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "support"))
+from wasio_server import UVWASI_MAX_POLL_WAIT_MS  # noqa: E402
+
 GRACE = 0.3  # how long the guest must stay blocked before the wake (it has nothing that could end it)
 
 
@@ -131,7 +134,12 @@ def run_serve_with_waker(args):
         if not ok:
             failures.append(what)
 
-    guest = Guest([args.wasio_run, "--profile", args.profile, "--tcplisten", "127.0.0.1:0", "--waker", args.module])
+    command = [args.wasio_run, "--profile", args.profile, "--tcplisten", "127.0.0.1:0", "--waker"]
+    if args.profile == "uvwasi":
+        # uvwasi's poll_oneoff returns only once every fd subscription fired (HOST-SEMANTICS.md 4):
+        # the server's wait must be bounded there, as every uvwasi e2e run's is (wasio_server.py).
+        command += ["--env", f"WASIO_MAX_POLL_WAIT_MS={UVWASI_MAX_POLL_WAIT_MS}"]
+    guest = Guest(command + [args.module])
     m = guest.wait_for(r"listening on 127\.0\.0\.1:(\d+)", "err")
     check(m is not None, "wasio-run announces the listener")
     check(guest.wait_for(r"waker on fd \d+", "err") is not None, "wasio-run announces the waker")
