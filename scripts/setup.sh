@@ -10,6 +10,8 @@ packages=(
   pkgconf
   nginx wget iproute2 rsyslog
   rustc libstd-rust-dev-wasm32
+  # the foreign guests (tests/foreign): mio and tokio echo servers built offline by Debian's cargo
+  cargo librust-mio-dev librust-tokio-dev
   libssl-dev openssl
   systemd
   # the differential test runs the real uvwasi: Node's node:wasi
