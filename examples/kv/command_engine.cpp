@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstdio>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -609,9 +610,10 @@ void command_engine::config_set(args_t a, reply_buffer& out) {
   // Redis's configSetCommand: every name is checked before any value applies, and values apply
   // all or nothing. The first problem found decides the error.
   std::vector<const config_parameter*> chosen;
-  std::string unknown_name;
+  // Not "unknown_name is empty": an empty name (CONFIG SET "" x) is unknown too.
+  std::optional<std::string> unknown_name;
   std::string_view problem, problem_arg;
-  for (std::size_t i = 2; i < a.size() && unknown_name.empty() && problem.empty(); i += 2) {
+  for (std::size_t i = 2; i < a.size() && !unknown_name && problem.empty(); i += 2) {
     const config_parameter* p = find_config_parameter(a[i]);
     if (p == nullptr) {
       unknown_name = c_string(a[i]);
@@ -628,8 +630,8 @@ void command_engine::config_set(args_t a, reply_buffer& out) {
     }
     chosen.push_back(p);
   }
-  if (!unknown_name.empty())
-    return out.error_trimmed("ERR Unknown option or number of arguments for CONFIG SET - '" + unknown_name + "'");
+  if (unknown_name)
+    return out.error_trimmed("ERR Unknown option or number of arguments for CONFIG SET - '" + *unknown_name + "'");
   server_config changed = *config_;
   for (std::size_t k = 0; problem.empty() && k < chosen.size(); ++k) {
     if (auto error = chosen[k]->set(changed, a[3 + 2 * k])) {

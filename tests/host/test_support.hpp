@@ -30,6 +30,7 @@ struct harness_options {
   /// The guest's stdout: -1 for the harness pipe, else a descriptor the test owns (e.g. /dev/null).
   int stdout_fd = -1;
   std::FILE* trace = nullptr;
+  fault_config faults = {};
   std::vector<std::string> args = {};
   std::vector<std::string> env = {};
 };

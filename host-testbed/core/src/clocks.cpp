@@ -2,6 +2,7 @@
 
 #include <time.h>
 
+#include "host_impl.hpp"
 #include "trace.hpp"
 
 namespace wasio::testbed {
@@ -32,7 +33,7 @@ errc host::clock_time_get(abi::clockid clock, abi::timestamp precision, abi::tim
   if (!id) {
     result = errc::inval;
   } else {
-    now = read_clock_ns(*id);
+    now = *id == CLOCK_REALTIME ? impl_->guest_realtime_ns() : read_clock_ns(*id);
   }
   impl_->trace_call("clock_time_get", result, "clock=", clock, ", precision=", precision);
   return result;

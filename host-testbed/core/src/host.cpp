@@ -18,10 +18,14 @@
 namespace wasio::testbed {
 
 host::impl::impl(host_config c)
-    : config(std::move(c)), keep_running_(io_.get_executor()), timer_(io_) {}
+    : config(std::move(c)), keep_running_(io_.get_executor()), timer_(io_) {
+  if (config.faults.enabled) faults_ = std::make_unique<fault_injector>(config.faults);
+}
 
 host::impl::~impl() {
   if (tls_) tls_print_stats();  // the final figures
+  if (faults_ && config.faults.log != nullptr)
+    std::fprintf(config.faults.log, "wasio: faults injected: %s\n", faults_->counts().summary().c_str());
   // Lifetime: closing every socket here queues its cancelled waits; io_'s destructor then destroys
   // those handlers without running them (they hold nothing but `this` and numbers).
   fds_.clear();
@@ -110,6 +114,7 @@ const std::vector<std::string>& host::args() const { return impl_->config.args; 
 const std::vector<std::string>& host::env() const { return impl_->config.env; }
 std::size_t host::open_fd_count() const { return impl_->fds_.size(); }
 tls_counters host::tls_stats() const { return impl_->tls_stats(); }
+fault_counts host::fault_stats() const { return impl_->faults_ ? impl_->faults_->counts() : fault_counts{}; }
 std::size_t host::max_poll_subscriptions() const { return impl_->config.max_poll_subscriptions; }
 std::optional<std::uint32_t> host::exit_code() const { return impl_->exit_code_; }
 
@@ -153,6 +158,7 @@ result<abi::fd> host::adopt_stream(int native_fd) {
 
 errc host::poll_oneoff(std::span<const abi::subscription> in, std::span<abi::event> out, std::uint32_t& nevents) {
   errc result = impl_->poll_oneoff(in, out, nevents);
+  if (impl_->faults_ && result == errc::success && nevents > 0) impl_->poll_faults(in, out, nevents);
   impl_->trace_call("poll_oneoff", result, "nsubscriptions=", in.size(), ", nevents=", nevents);
   return result;
 }

@@ -15,6 +15,7 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "faults.hpp"
 #include "wasio/testbed/host.hpp"
 
 namespace wasio::testbed {
@@ -129,6 +130,28 @@ struct host::impl {
   /// The TLS listeners' shared state, when host_config::tls is set. Lifetime: after fds_, so it is
   /// destroyed before the io_context and after ~impl cleared the guest's fds.
   std::shared_ptr<tls_service> tls_;
+  /// The fault layer (faults.hpp), when host_config::faults is enabled; nullptr otherwise.
+  std::unique_ptr<fault_injector> faults_;
+
+  /// With the fault layer on: rolls for `kind` at `call` on `fd`, and traces a hit (faults.cpp).
+  bool inject(fault_kind kind, std::string_view call, abi::fd fd);
+  /// Realtime as clock_time_get gives it: the host's, plus the fault layer's clock jumps (which
+  /// this read may step).
+  std::uint64_t guest_realtime_ns();
+  /// The fault layer's realtime offset now (0 without it), for deadlines against realtime.
+  std::int64_t realtime_offset_ns() const { return faults_ ? faults_->realtime_offset_ns() : 0; }
+  // faults.cpp: the fault layer's points in the socket and poll code (nothing injected without it).
+  /// sock_recv / fd_read on a stream: again, intr, reset (an errc to return at once), or a short
+  /// read (`shortened` set to the one buffer to fill instead).
+  errc receive_fault(open_fd& f, std::span<const host_iovec> buffers, host_iovec& shortened);
+  /// sock_send / fd_write on a stream: again, intr, or a short write (`shortened`).
+  errc transmit_fault(open_fd& f, std::span<const host_ciovec> buffers, bool nonblocking, host_ciovec& shortened);
+  /// sock_accept before the accept: again, intr, mfile.
+  errc accept_fault_before(open_fd& listener, bool blocking);
+  /// Closes an accepted connection with an RST (accept_aborted).
+  static void abort_connection(int connection);
+  /// After a poll_oneoff that found events: a delayed event left out, a spurious one added.
+  void poll_faults(std::span<const abi::subscription> in, std::span<abi::event> out, std::uint32_t& nevents);
 
   open_fd* find(abi::fd fd) {
     auto it = fds_.find(fd);

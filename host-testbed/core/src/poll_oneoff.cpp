@@ -157,6 +157,8 @@ std::size_t host::impl::scan(std::span<const abi::subscription> in, std::span<ab
 namespace {
 
 struct clock_reader {
+  /// The fault layer's realtime offset (clock jumps), so deadlines agree with clock_time_get.
+  std::int64_t realtime_offset_ns = 0;
   std::uint64_t monotonic = monotonic_ns();
   std::uint64_t realtime = 0;
   bool realtime_read = false;
@@ -164,7 +166,7 @@ struct clock_reader {
   bool expired(const clock_deadline& d) {
     if (!d.realtime) return monotonic >= d.deadline_ns;
     if (!realtime_read) {
-      realtime = realtime_ns();
+      realtime = offset_realtime(realtime_ns(), realtime_offset_ns);
       realtime_read = true;
     }
     return realtime >= d.deadline_ns;
@@ -177,7 +179,7 @@ std::size_t host::impl::scan_in_order(std::span<const abi::subscription> in, std
                                       bool& waiting) {
   std::size_t n = 0;
   std::size_t next_clock = 0;
-  clock_reader clocks;
+  clock_reader clocks{realtime_offset_ns()};
   for (const abi::subscription& s : in) {
     if (s.tag == tag_clock) {
       if (clocks.expired(clocks_[next_clock++])) out[n++] = event_for(s);
@@ -234,7 +236,7 @@ std::size_t host::impl::scan_in_order(std::span<const abi::subscription> in, std
 std::size_t host::impl::scan_wasmtime_legacy(std::span<const abi::subscription> in, std::span<abi::event> out,
                                              bool& waiting) {
   std::size_t n = 0;
-  clock_reader clocks;
+  clock_reader clocks{realtime_offset_ns()};
   for (const clock_deadline& d : clocks_) {
     if (clocks.expired(d)) out[n++] = event_for(in[d.index]);
   }
@@ -289,7 +291,7 @@ void host::impl::arm_for_blocking(std::span<const abi::subscription> in) {
 
 void host::impl::arm_timer() {
   if (clocks_.empty()) return;
-  clock_reader clocks;
+  clock_reader clocks{realtime_offset_ns()};
   std::uint64_t earliest = far_future_ns;
   for (const clock_deadline& d : clocks_) {
     std::uint64_t at = d.deadline_ns;

@@ -21,6 +21,14 @@ errc host::impl::receive(open_fd& f, std::span<const host_iovec> buffers, bool f
   if (f.pending_error != errc::success) return std::exchange(f.pending_error, errc::success);
   const std::size_t wanted = first_only ? first_nonempty_size(buffers) : total_size(buffers);
   if (wanted == 0) return errc::success;
+  host_iovec shortened;
+  if (faults_) {
+    if (errc fault = receive_fault(f, buffers, shortened); fault != errc::success) return fault;
+    if (shortened.data != nullptr) {
+      buffers = std::span<const host_iovec>(&shortened, 1);
+      wait_all = false;
+    }
+  }
   iovec vectors[max_iovecs];
   for (;;) {
     msghdr message{};
@@ -55,8 +63,16 @@ errc host::impl::transmit(open_fd& f, std::span<const host_ciovec> buffers, std:
   const bool nonblocking = f.guest_nonblocking || !may_block;
   sent = 0;
   if (f.pending_error != errc::success) return std::exchange(f.pending_error, errc::success);
-  const std::size_t wanted = total_size(buffers);
+  std::size_t wanted = total_size(buffers);
   if (wanted == 0) return errc::success;
+  host_ciovec shortened;
+  if (faults_) {
+    if (errc fault = transmit_fault(f, buffers, nonblocking, shortened); fault != errc::success) return fault;
+    if (shortened.data != nullptr) {
+      buffers = std::span<const host_ciovec>(&shortened, 1);
+      wanted = shortened.size;
+    }
+  }
   iovec vectors[max_iovecs];
   for (;;) {
     msghdr message{};
@@ -115,6 +131,9 @@ errc host::impl::sock_accept(abi::fd listener, abi::fdflags flags, abi::fd& acce
   if (fds_.size() >= config.max_open_fds) return errc::mfile;  // the connection stays pending
   if (l->tls_listener) return tls_accept(*l, flags, flags_valid, accepted);
 
+  if (faults_) {
+    if (errc fault = accept_fault_before(*l, blocking); fault != errc::success) return fault;
+  }
   int connection = -1;
   for (;;) {
     connection = ::accept4(l->host_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -131,6 +150,10 @@ errc host::impl::sock_accept(abi::fd listener, abi::fdflags flags, abi::fd& acce
   if (!flags_valid) {
     ::close(connection);  // wasmtime-legacy: accepted, dropped, then EINVAL
     return errc::inval;
+  }
+  if (faults_ && inject(fault_kind::accept_aborted, "sock_accept", l->number)) {
+    abort_connection(connection);
+    return errc::connaborted;
   }
 
   sockaddr_storage local{};

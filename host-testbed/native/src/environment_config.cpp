@@ -115,6 +115,25 @@ std::optional<host_config> config_from_variables(const wasio_variables& variable
     config.tls = std::move(*context);
     config.tls_log = stderr;
   }
+  if (variables.faults && *variables.faults) {
+    auto seed = parse_fault_seed(variables.faults);
+    if (!seed) {
+      problem = std::string("WASIO_FAULTS=") + variables.faults + " is not a seed (a number from 0 to 2^64-1)";
+      return std::nullopt;
+    }
+    config.faults.enabled = true;
+    config.faults.seed = *seed;
+    config.faults.log = stderr;
+  }
+  if (variables.fault_rate && *variables.fault_rate) {
+    auto rate = parse_fault_rate(variables.fault_rate);
+    if (!rate || !config.faults.enabled) {
+      problem = std::string("WASIO_FAULT_RATE=") + variables.fault_rate +
+                (rate ? " needs WASIO_FAULTS=SEED" : " is not a rate (above 0, at most 1)");
+      return std::nullopt;
+    }
+    config.faults.rate = *rate;
+  }
   return config;
 }
 
@@ -122,7 +141,8 @@ std::optional<host_config> config_from_environment(std::string& problem, int* ex
   auto config = config_from_variables({std::getenv("WASIO_TCPLISTEN"), std::getenv("WASIO_PROFILE"),
                                        std::getenv("WASIO_TRACE"), std::getenv("WASIO_DIR"),
                                        std::getenv("WASIO_DIR_RO"), std::getenv("WASIO_TLSLISTEN"),
-                                       std::getenv("WASIO_TLS_CERT"), std::getenv("WASIO_TLS_KEY")},
+                                       std::getenv("WASIO_TLS_CERT"), std::getenv("WASIO_TLS_KEY"),
+                                       std::getenv("WASIO_FAULTS"), std::getenv("WASIO_FAULT_RATE")},
                                       problem, exit_status);
   if (!config) return std::nullopt;
   config->args = process_arguments();

@@ -19,6 +19,8 @@ struct wasio_variables {
   const char* tlslisten = nullptr;  // WASIO_TLSLISTEN: TLS listeners, after the WASIO_TCPLISTEN ones
   const char* tls_cert = nullptr;   // WASIO_TLS_CERT
   const char* tls_key = nullptr;    // WASIO_TLS_KEY
+  const char* faults = nullptr;     // WASIO_FAULTS=SEED: the fault layer on (wasio-run --faults)
+  const char* fault_rate = nullptr; // WASIO_FAULT_RATE=R (wasio-run --fault-rate)
 };
 
 /// Directories, listeners, profile, trace and the TLS certificate from `variables`. On a malformed

@@ -7,6 +7,7 @@ namespace wasio::run {
 
 std::optional<command_line> parse_command_line(const std::vector<std::string>& argv, std::string& error) {
   command_line cl;
+  bool fault_rate_given = false;
   std::size_t i = 0;
   // Flags take their value as the next word or after '=' (--env=A=B); the first word that is
   // not a flag is the module, and everything after it belongs to the guest.
@@ -110,6 +111,24 @@ std::optional<command_line> parse_command_line(const std::vector<std::string>& a
         return std::nullopt;
       }
       cl.shutdown_timeout = *timeout;
+    } else if (matches(word, "--faults")) {
+      if (!value_of(word, "--faults", value)) return std::nullopt;
+      auto seed = testbed::parse_fault_seed(value);
+      if (!seed) {
+        error = "bad --faults '" + value + "' (want a SEED: a number from 0 to 2^64-1)";
+        return std::nullopt;
+      }
+      cl.faults.enabled = true;
+      cl.faults.seed = *seed;
+    } else if (matches(word, "--fault-rate")) {
+      if (!value_of(word, "--fault-rate", value)) return std::nullopt;
+      auto rate = testbed::parse_fault_rate(value);
+      if (!rate) {
+        error = "bad --fault-rate '" + value + "' (want a fraction above 0, at most 1: 0.02)";
+        return std::nullopt;
+      }
+      cl.faults.rate = *rate;
+      fault_rate_given = true;
     } else if (matches(word, "--cache-dir")) {
       if (!value_of(word, "--cache-dir", value)) return std::nullopt;
       if (value.empty()) {
@@ -123,6 +142,10 @@ std::optional<command_line> parse_command_line(const std::vector<std::string>& a
     }
   }
   if (cl.help || cl.version) return cl;
+  if (fault_rate_given && !cl.faults.enabled) {
+    error = "--fault-rate is for --faults SEED, and no --faults was given";
+    return std::nullopt;
+  }
   const bool tls = std::any_of(cl.listeners.begin(), cl.listeners.end(), [](const auto& l) { return l.tls; });
   if (tls && (cl.tls_cert.empty() || cl.tls_key.empty())) {
     error = "--tlslisten needs --tls-cert PEM and --tls-key PEM";
@@ -174,6 +197,11 @@ options:
   --env NAME=VALUE          add to the guest's environment (it starts empty)
   --profile P               host semantics: strict (default), wasmtime-legacy, uvwasi
   --trace                   log every host call with its arguments and errno to stderr
+  --faults SEED             inject host faults on purpose, reproducibly from SEED: again and intr,
+                            short reads and writes, resets, aborted and mfile accepts, spurious and
+                            delayed poll events, realtime clock steps (each as a real host may do;
+                            docs/testing.md); each one in --trace, the counts on stderr at the end
+  --fault-rate R            the chance per eligible call of each fault (default 0.02)
   --waker                   pre-open a wake channel for the guest after the listeners (one end of
                             a socket pair, announced as WASIO_WAKER_FD=N); SIGUSR1 to wasio-run
                             writes a wake byte to it, and is ignored before the guest starts and

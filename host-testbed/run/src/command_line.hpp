@@ -21,6 +21,7 @@ struct command_line {
   std::vector<std::string> env;                 // "NAME=VALUE", the guest's whole environment
   testbed::profile semantics = testbed::profile::strict;
   bool trace = false;
+  testbed::fault_config faults;  // --faults SEED, --fault-rate R
   bool waker = false;  // --waker: a host wake channel (host_wake_channel.hpp)
   /// --no-control: no control stream and no WASIO_CONTROL_FD / shutdown variables: the guest sees
   /// exactly the fds and environment it was given (what the wasi-testsuite checks).

@@ -157,6 +157,8 @@ int main(int argc, char** argv) {
                          std::to_string(cl.shutdown_timeout.count()));
   }
   if (cl.trace) config.trace = stderr;
+  config.faults = cl.faults;
+  if (config.faults.enabled) config.faults.log = stderr;
   const testbed::host_config kept = config;  // for naming the listener that fails
   auto created = testbed::host::create(std::move(config));
   if (!created) {

@@ -253,6 +253,15 @@ TEST_F(CommandEngine, ConfigSetParsesRedisMemoryUnitsAndAppliesAllOrNothing) {
   EXPECT_EQ(engine_.config().normal.soft_seconds, 3);
 }
 
+// Found by kv_session_fuzz: an empty name was taken for "no unknown name" and the null parameter
+// behind it was dereferenced (a trap: the server and every key gone).
+TEST_F(CommandEngine, ConfigSetOfAnEmptyNameIsAnUnknownOption) {
+  EXPECT_EQ(run({"CONFIG", "SET", "", "x"}), "-ERR Unknown option or number of arguments for CONFIG SET - ''\r\n");
+  EXPECT_EQ(run({"CONFIG", "SET", "maxmemory", "1mb", "", "x"}),
+            "-ERR Unknown option or number of arguments for CONFIG SET - ''\r\n");
+  EXPECT_EQ(run({"PING"}), "+PONG\r\n");
+}
+
 TEST_F(CommandEngine, ParseMemoryFollowsMemtoull) {
   EXPECT_EQ(kv::parse_memory("1k"), 1000u);
   EXPECT_EQ(kv::parse_memory("1KB"), 1024u);

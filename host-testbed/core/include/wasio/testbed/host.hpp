@@ -25,6 +25,7 @@
 #include "wasio/result.hpp"
 #include "wasio/sys/abi.hpp"
 #include "wasio/sys/fs_abi.hpp"
+#include "wasio/testbed/faults.hpp"
 #include "wasio/testbed/profile.hpp"
 #include "wasio/testbed/tls.hpp"
 
@@ -90,6 +91,8 @@ struct host_config {
   /// listeners, as wasmtime numbers them). Tests set it near UINT32_MAX to reach the counter's
   /// wrap-around without 2^32 accepts; nothing else needs it.
   abi::fd first_dynamic_fd = 0;
+  /// Faults injected on purpose (faults.hpp); off by default.
+  fault_config faults;
 };
 
 /// A guest buffer translated to host memory by a front-end.
@@ -148,6 +151,8 @@ class host {
   std::size_t open_fd_count() const;
   /// What the TLS listeners saw so far (all zero without TLS listeners).
   tls_counters tls_stats() const;
+  /// The faults injected so far (all zero unless host_config::faults is enabled).
+  fault_counts fault_stats() const;
   /// host_config::max_poll_subscriptions, for front-ends that must refuse before they allocate.
   std::size_t max_poll_subscriptions() const;
   /// Hands the guest a connected stream socket the embedder made (e.g. one end of socketpair(2)
