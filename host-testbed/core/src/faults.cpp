@@ -79,6 +79,7 @@ const Buffer* first_cuttable(std::span<const Buffer> buffers) {
 
 errc host::impl::receive_fault(open_fd& f, std::span<const host_iovec> buffers, host_iovec& shortened) {
   shortened = host_iovec{nullptr, 0};
+  if (f.host_channel) return errc::success;
   if (f.guest_nonblocking ? inject(fault_kind::again, "recv", f.number) : inject(fault_kind::intr, "recv", f.number))
     return f.guest_nonblocking ? errc::again : errc::intr;
   if (inject(fault_kind::reset, "recv", f.number)) {
@@ -95,6 +96,7 @@ errc host::impl::receive_fault(open_fd& f, std::span<const host_iovec> buffers, 
 errc host::impl::transmit_fault(open_fd& f, std::span<const host_ciovec> buffers, bool nonblocking,
                                 host_ciovec& shortened) {
   shortened = host_ciovec{nullptr, 0};
+  if (f.host_channel) return errc::success;
   if (nonblocking ? inject(fault_kind::again, "send", f.number) : inject(fault_kind::intr, "send", f.number))
     return nonblocking ? errc::again : errc::intr;
   const host_ciovec* cut = first_cuttable(buffers);
@@ -123,7 +125,7 @@ void host::impl::poll_faults(std::span<const abi::subscription> in, std::span<ab
   auto socket_of = [this](const abi::subscription& s) -> open_fd* {
     if (s.tag != tag_fd_read && s.tag != tag_fd_write) return nullptr;
     open_fd* f = find(s.u.fd_readwrite.file_descriptor);
-    if (f == nullptr || f->tls || f->tls_listener) return nullptr;
+    if (f == nullptr || f->tls || f->tls_listener || f->host_channel) return nullptr;
     if (f->kind == fd_kind::stream) return f;
     return f->kind == fd_kind::listener && s.tag == tag_fd_read ? f : nullptr;  // a listener never writes
   };

@@ -149,6 +149,7 @@ result<abi::fd> host::adopt_stream(int native_fd) {
   entry->guest_nonblocking = true;
   entry->socket = std::move(socket);
   entry->write.ready = true;
+  entry->host_channel = true;
   open_fd& added = impl_->add(std::move(entry));
   impl_->arm(added, direction::read);
   if (impl_->tracing())

@@ -72,6 +72,9 @@ struct open_fd {
   /// the next recv/send/fd_read/fd_write returns this instead of a 0-byte read that would look like
   /// an orderly end of stream. probe() reports the fd ready while it is set.
   errc pending_error = errc::success;
+  /// A stream the embedder made (adopt_stream: the control stream, the waker), not a network
+  /// connection: the fault layer leaves it alone, as no network can reset it.
+  bool host_channel = false;
 
   readiness& state(direction d) { return d == direction::read ? read : write; }
   bool is_socket() const { return kind == fd_kind::listener || kind == fd_kind::stream; }

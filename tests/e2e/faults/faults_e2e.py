@@ -57,7 +57,17 @@ def counts_of(text):
 
 
 def connect(port):
+    """A connection to the server (ConnectionResetError when an aborted accept reset it at once)."""
     return socket.create_connection(("127.0.0.1", port), timeout=CLIENT_TIMEOUT_S)
+
+
+def connect_or_cut(port, stats):
+    """connect(), or None after counting a cut when the server reset it before it was up."""
+    try:
+        return connect(port)
+    except ConnectionResetError:
+        stats["cut"] += 1
+        return None
 
 
 def recv_some(sock):
@@ -68,12 +78,22 @@ def recv_some(sock):
     return data
 
 
+def send_or_cut(sock, data):
+    try:
+        sock.sendall(data)
+    except (ConnectionResetError, BrokenPipeError) as e:
+        raise Cut(str(e))
+
+
 # --- echo ---------------------------------------------------------------------------------------
 
 def echo_connection(port, rng, stats):
     payload = rng.randbytes(rng.randint(1, 48 * 1024))
     got = bytearray()
-    with connect(port) as s:
+    s = connect_or_cut(port, stats)
+    if s is None:
+        return
+    with s:
         try:
             sent = 0
             while sent < len(payload):
@@ -81,8 +101,10 @@ def echo_connection(port, rng, stats):
                 s.sendall(payload[sent:sent + n])
                 sent += n
             s.shutdown(socket.SHUT_WR)
-        except (ConnectionResetError, BrokenPipeError):
-            pass  # the server reset it: read what came back
+        except (ConnectionResetError, BrokenPipeError, OSError) as e:
+            if isinstance(e, (socket.timeout, TimeoutError)):
+                raise
+            # the server reset or ended it: read what came back
         try:
             while True:
                 chunk = recv_some(s)
@@ -129,7 +151,9 @@ class HttpReader:
 
 
 def http_connection(port, rng, stats, batches=6):
-    s = connect(port)
+    s = connect_or_cut(port, stats)
+    if s is None:
+        return
     reader = HttpReader(s)
     try:
         for _ in range(batches):
@@ -142,10 +166,7 @@ def http_connection(port, rng, stats, batches=6):
                     body = rng.randbytes(rng.randint(0, 3000)) + os.urandom(8)
                     wire += b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
                     expected.append(body)
-            try:
-                s.sendall(wire)
-            except (ConnectionResetError, BrokenPipeError):
-                raise Cut("send")
+            send_or_cut(s, wire)
             for want in expected:
                 status, headers, body = reader.response()
                 if status != 200 or body != want:
@@ -204,12 +225,15 @@ def kv_client(port, rng, stats, client, state):
     counter = f"faults:{client}:counter"
     acked = state.setdefault(client, {"last": 0, "sets": {}})
     for round_ in range(4):
-        s = connect(port)
+        s = connect_or_cut(port, stats)
+        if s is None:
+            acked["maybe_lost"] = True
+            continue
         reader = RespReader(s)
         try:
             for i in range(25):
                 if rng.random() < 0.5:
-                    s.sendall(resp("INCR", counter))
+                    send_or_cut(s, resp("INCR", counter))
                     reply = reader.reply()
                     if not reply.startswith(b":"):
                         stats["wrong"].append(f"kv: INCR answered {reply!r}")
@@ -221,7 +245,7 @@ def kv_client(port, rng, stats, client, state):
                     acked["last"], acked["maybe_lost"] = value, False
                 else:
                     key, value = f"faults:{client}:{round_}:{i}", rng.randbytes(rng.randint(1, 2000))
-                    s.sendall(resp("SET", key, value))
+                    send_or_cut(s, resp("SET", key, value))
                     reply = reader.reply()
                     if reply != b"+OK":
                         stats["wrong"].append(f"kv: SET answered {reply!r}")
@@ -244,12 +268,14 @@ def kv_verify(port, state, stats):
         attempts = 0
         while todo and attempts < 200:
             attempts += 1
-            s = connect(port)
+            s = connect_or_cut(port, stats)
+            if s is None:
+                continue
             reader = RespReader(s)
             try:
                 while todo:
                     kind, key, want = todo[0]
-                    s.sendall(resp("GET", key))
+                    send_or_cut(s, resp("GET", key))
                     got = reader.reply()
                     if kind == "counter" and want > 0 and (got is None or int(got) < want):
                         stats["wrong"].append(f"kv: counter {key} is {got!r}, below its acknowledged {want}")

@@ -24,6 +24,8 @@
 ///   stays ready, so a later call reports it).
 /// - clock_jump: the realtime clock steps by up to +/- 2 s (the wall clock was set; the monotonic
 ///   clock never moves back, so it is left alone), in clock_time_get and absolute realtime deadlines.
+/// Streams the embedder hands the guest (host::adopt_stream: wasio-run's control stream and waker)
+/// and TLS streams get none.
 /// None of them breaks the host's own invariants: no byte is lost or made up on a connection that
 /// was not reset, and every error is one the call may return.
 
