@@ -6,9 +6,11 @@ usage: systemd_e2e.py --example echo|http --profile P [--wasio-run PATH] -- PROG
 
 PROGRAM ending in .wasm runs under wasio-run, anything else is the natively linked example. Checked:
 - activated: `systemd-socket-activate -l 127.0.0.1:P1 -l 127.0.0.1:P2 --fdname=web:admin` starts the
-  server on the first connection; the inherited sockets are fds 3 and 4 ("inherited, name web" /
-  "name admin"), ahead of a named --tcplisten / WASIO_TCPLISTEN one (fd 5, "name extra"); the guest
-  itself reports the three names ("serving 3 listener(s) ... named: 3=web 4=admin 5=extra"); requests
+  server on the first connection; with a pre-opened directory at guest fd 3, the inherited sockets
+  (host fds 3 and 4) are guest fds 4 and 5 ("inherited, name web" / "name admin"), ahead of a named
+  --tcplisten / WASIO_TCPLISTEN one (fd 6, "name extra"); the guest itself reports the three names
+  ("serving 3 listener(s) ... named: 4=web 5=admin 6=extra"; natively this also shows LISTEN_FDS
+  did not reach the guest's environment: it would have made the guest take fds 3 and 4); requests
   are served on all three; the notify socket receives READY=1, then after SIGTERM STOPPING=1, in that
   order and nothing else; exit 0.
 - refused: an inherited fd 3 that is not a listening TCP socket (a UDP socket from
@@ -50,20 +52,25 @@ def is_wasm(program):
     return program[0].endswith(".wasm")
 
 
-def guest_command(args, extra_listener):
-    """(command, -E settings) running the program with one more named listener of its own."""
+def guest_command(args, extra_listener, directory=None):
+    """(command, -E settings) running the program with one more listener of its own and, when given,
+    a pre-opened directory (which takes guest fd 3, so every listener's guest fd is its host fd + 1)."""
     program = args.program
     env = {"WASIO_CACHE_DIR": os.environ.get("WASIO_CACHE_DIR", "")}
     if args.profile == "uvwasi":
         env["WASIO_MAX_POLL_WAIT_MS"] = "20"  # as wasio_server.py runs every uvwasi server
     if is_wasm(program):
         command = [args.wasio_run, "--profile", args.profile]
+        if directory:
+            command += ["--dir", directory]
         if extra_listener:
             command += ["--tcplisten", extra_listener]
         if "WASIO_MAX_POLL_WAIT_MS" in env:
             command += ["--env", "WASIO_MAX_POLL_WAIT_MS=" + env.pop("WASIO_MAX_POLL_WAIT_MS")]
         return command + list(program), env
     env["WASIO_PROFILE"] = args.profile
+    if directory:
+        env["WASIO_DIR"] = directory
     if extra_listener:
         env["WASIO_TCPLISTEN"] = extra_listener
     return list(program), env
@@ -127,14 +134,14 @@ def serves(example, port, what):
     return expect(status == 200 and b"Hello" in body, f"GET / through {what} (port {port}) gave {status} {body[:60]!r}")
 
 
-def start_activated(args, notify):
+def start_activated(args, notify, directory):
     """A Server running the program under systemd-socket-activate on two free ports; retries when a
     port was taken between choosing and binding it. Returns (server, [port1, port2])."""
     for _attempt in range(5):
         ports = [free_port(), free_port()]
         if ports[0] == ports[1]:
             continue
-        command, env = guest_command(args, "extra=127.0.0.1:0")
+        command, env = guest_command(args, "extra=127.0.0.1:0", directory)
         settings = [f"-E{name}={value}" for name, value in env.items()] + [f"-ENOTIFY_SOCKET={notify.path}"]
         wrapper = ["systemd-socket-activate", f"-l127.0.0.1:{ports[0]}", f"-l127.0.0.1:{ports[1]}",
                    "--fdname=web:admin"] + settings
@@ -160,14 +167,16 @@ def activated(args):
     notify = NotifySocket(folder)
     server = None
     try:
-        server, ports = start_activated(args, notify)
+        server, ports = start_activated(args, notify, folder)
         # systemd-socket-activate execs the server on the first connection: this request starts it.
         serves(args.example, ports[0], "the first inherited socket")
+        # Host fds 3 and 4 are guest fds 4 and 5: the directory comes first (wasi-libc's pre-open scan).
+        server.wait_for(rf"directory {re.escape(folder)} as {re.escape(folder)} \(fd 3\)", "the directory at fd 3")
         lines = [server.wait_for(LISTENING.format(fd=fd, extra=extra), f"fd {fd} listening line")
-                 for fd, extra in ((3, ", inherited, name web"), (4, ", inherited, name admin"), (5, ", name extra"))]
-        expect([int(m.group(1)) for m in lines[:2]] == ports, f"fds 3 and 4 are the inherited ports {ports}")
+                 for fd, extra in ((4, ", inherited, name web"), (5, ", inherited, name admin"), (6, ", name extra"))]
+        expect([int(m.group(1)) for m in lines[:2]] == ports, f"guest fds 4 and 5 are the inherited ports {ports}")
         extra_port = int(lines[2].group(1))
-        server.wait_for(rf"{args.example}: serving 3 listener\(s\).*named: 3=web 4=admin 5=extra",
+        server.wait_for(rf"{args.example}: serving 3 listener\(s\).*named: 4=web 5=admin 6=extra",
                         "the guest's serving line with the three names")
         expect(notify.next() == "READY=1\nSTATUS=serving 3 listener(s)", f"READY=1 first, got {notify.received}")
         serves(args.example, ports[1], "the second inherited socket")
