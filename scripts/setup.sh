@@ -14,6 +14,8 @@ packages=(
   cargo librust-mio-dev librust-tokio-dev
   libssl-dev openssl
   systemd
+  # libFuzzer and the sanitizers' runtime of clang-19 (tests/fuzz, scripts/fuzz.sh)
+  libclang-rt-19-dev
   # the differential test runs the real uvwasi: Node's node:wasi
   nodejs
 )
