@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,8 @@
 #include "module_cache.hpp"
 #include "wasio/testbed/control_channel.hpp"
 #include "wasio/testbed/host.hpp"
+#include "wasio/testbed/service_notifier.hpp"
+#include "wasio/testbed/socket_activation.hpp"
 #include "wasio/testbed/wasm2c/imports.hpp"
 #include "wasio/testbed/wasm2c/module_info.hpp"
 
@@ -84,6 +87,18 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  // systemd socket activation and readiness (docs/systemd.md), taken before anything else so that no
+  // child process (the C compiler) inherits the sockets or the variables. Inherited listeners come
+  // first, ahead of --tcplisten's.
+  std::string activation_problem;
+  auto inherited = testbed::take_inherited_listeners(activation_problem);
+  if (!inherited) return complain(activation_problem, exit_cannot_run);
+  cl.listeners.insert(cl.listeners.begin(), inherited->begin(), inherited->end());
+  auto notifier_taken = testbed::service_notifier::from_environment(activation_problem);
+  if (!notifier_taken) std::fprintf(stderr, "wasio-run: %s: not reporting readiness\n", activation_problem.c_str());
+  const auto notifier = std::make_shared<const testbed::service_notifier>(
+      notifier_taken ? std::move(*notifier_taken) : testbed::service_notifier());
+
   // With --waker, SIGUSR1 means "wake the guest" from the moment wasio-run starts: one that arrives
   // while the module compiles or after the guest ended is ignored instead of killing wasio-run and
   // replacing the guest's exit status. Without --waker SIGUSR1 keeps its default action.
@@ -143,6 +158,7 @@ int main(int argc, char** argv) {
   config.env = cl.env;
   config.preopens = cl.preopens;
   config.listeners = cl.listeners;
+  for (std::string& announced : testbed::listener_name_variables(config)) config.env.push_back(std::move(announced));
   if (tls) {
     config.tls = std::move(tls);
     config.tls_log = stderr;
@@ -173,8 +189,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "wasio-run: directory %s as %s%s (fd %u)\n", d.host_path.c_str(), d.guest_path.c_str(),
                  d.read_only ? ", read-only" : "", static_cast<unsigned>(d.fd));
   for (const testbed::bound_listener& l : host->listeners())
-    std::fprintf(stderr, "wasio-run: listening on %s:%u (fd %u%s)\n", printable_address(l.address).c_str(),
-                 static_cast<unsigned>(l.port), static_cast<unsigned>(l.fd), l.tls ? ", tls" : "");
+    std::fprintf(stderr, "wasio-run: listening on %s:%u (fd %u%s%s%s%s)\n", printable_address(l.address).c_str(),
+                 static_cast<unsigned>(l.port), static_cast<unsigned>(l.fd), l.tls ? ", tls" : "",
+                 l.inherited ? ", inherited" : "", l.name.empty() ? "" : ", name ", l.name.c_str());
   std::unique_ptr<run::host_wake_channel> waker;
   if (cl.waker) {
     auto channel = run::host_wake_channel::create(*host);
@@ -190,6 +207,9 @@ int main(int argc, char** argv) {
   if (cl.control) {
     testbed::control_channel::options control_options;
     control_options.shutdown_timeout = cl.shutdown_timeout;
+    control_options.on_shutdown = [notifier, grace = cl.shutdown_timeout] {
+      (void)notifier->notify("STOPPING=1\nSTATUS=draining (up to " + std::to_string(grace.count()) + " ms)");
+    };
     auto created_control = testbed::control_channel::create(*host, std::move(control_options));
     if (!created_control)
       return complain(std::string("cannot open the control stream: ") + std::string(message(created_control.error())),
@@ -205,6 +225,11 @@ int main(int argc, char** argv) {
   // A guest writing to a closed pipe gets errc::pipe from fd_write, as on wasmtime, instead of
   // the whole process dying of SIGPIPE.
   std::signal(SIGPIPE, SIG_IGN);
+  // The module is loaded and every listener open: connections queue in the backlog until it accepts.
+  if (auto sent = notifier->notify("READY=1\nSTATUS=serving " + std::to_string(host->listeners().size()) +
+                                   " listener(s)");
+      !sent)
+    std::fprintf(stderr, "wasio-run: cannot report readiness to NOTIFY_SOCKET: %s\n", std::string(message(sent.error())).c_str());
   run::run_outcome outcome = run::run_guest(compiled.shared_object, *host);
   if (waker) {
     run::host_wake_channel::wake_on_sigusr1(nullptr);  // back to ignored, not to the default
