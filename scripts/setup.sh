@@ -10,8 +10,12 @@ packages=(
   pkgconf
   nginx wget iproute2 rsyslog
   rustc libstd-rust-dev-wasm32
+  # the foreign guests (tests/foreign): mio and tokio echo servers built offline by Debian's cargo
+  cargo librust-mio-dev librust-tokio-dev
   libssl-dev openssl
   systemd
+  # libFuzzer and the sanitizers' runtime of clang-19 (tests/fuzz, scripts/fuzz.sh)
+  libclang-rt-19-dev
   # the differential test runs the real uvwasi: Node's node:wasi
   nodejs
 )

@@ -4,6 +4,7 @@
 //   WASIO_TCPLISTEN=127.0.0.1:8080 build/bin/echo
 
 #include <cstdio>
+#include <string>
 
 #include "echo_server.hpp"
 
@@ -26,8 +27,13 @@ int main() {
                          "with WASIO_TCPLISTEN=ADDR:PORT)\n");
     return 1;
   }
-  std::fprintf(stderr, "echo: serving %zu listener(s), first fd %u\n", listeners->size(),
-               static_cast<unsigned>(listeners->front().socket().raw_fd()));
+  // The host's names (systemd's FileDescriptorName=, --tcplisten NAME=ADDR:PORT), as fd=name.
+  std::string named;
+  for (const auto& l : *listeners)
+    if (!l.name().empty()) named += " " + std::to_string(l.socket().raw_fd()) + "=" + l.name();
+  std::fprintf(stderr, "echo: serving %zu listener(s), first fd %u%s%s\n", listeners->size(),
+               static_cast<unsigned>(listeners->front().socket().raw_fd()), named.empty() ? "" : ", named:",
+               named.c_str());
   auto done = rt.block_on(echo::serve(rt, **svc, *listeners, log));
   if (!done) {
     wasio::report(done.error() == wasio::errc::timedout ? "echo: drain timed out" : "echo: runtime stopped", done.error());

@@ -72,7 +72,11 @@ int main(int argc, char** argv) {
     files.emplace(static_fs, std::move(mounts));
     server.serve_static(*files);
   }
-  std::fprintf(stderr, "http: serving %zu listener(s); limits: %s%s%s\n", listeners->size(), config->describe().c_str(),
+  std::string named;  // the host's listener names (docs/systemd.md), as fd=name
+  for (const auto& l : *listeners)
+    if (!l.name().empty()) named += " " + std::to_string(l.socket().raw_fd()) + "=" + l.name();
+  std::fprintf(stderr, "http: serving %zu listener(s)%s%s; limits: %s%s%s\n", listeners->size(),
+               named.empty() ? "" : ", named:", named.c_str(), config->describe().c_str(),
                static_mounts.empty() ? "" : "; static:", static_mounts.c_str());
   const auto served = rt.block_on(server.run(*listeners, **svc));
   if (!served) {

@@ -106,7 +106,11 @@ TEST(ConnectionLog, LinesAreLogfmtWithAnRfc3339UtcTime) {
   c.peer_address = "::1";
   c.listener = "[::1]:443";
   c.tls = true;
-  EXPECT_EQ(log.accept_line(c, when), "2025-12-01T12:00:01.123Z accept worker=2 listener=[::1]:443 tls peer=[::1]:54321 fd=7");
+  c.listener_name = "web";
+  EXPECT_EQ(log.accept_line(c, when),
+            "2025-12-01T12:00:01.123Z accept worker=2 listener=[::1]:443 name=web tls peer=[::1]:54321 fd=7");
+  c.listener_name = "my \"web\" = 1";
+  EXPECT_NE(log.accept_line(c, when).find(R"( name="my \"web\" = 1" tls )"), std::string::npos) << log.accept_line(c, when);
   c.peer_address.clear();
   EXPECT_NE(log.accept_line(c, when).find(" peer=- fd=7"), std::string::npos);
 }

@@ -25,7 +25,7 @@ import sys
 import threading
 import time
 
-LISTENING = re.compile(r"listening on (\S+):(\d+) \(fd (\d+)(?:, tls)?\)")
+LISTENING = re.compile(r"listening on (\S+):(\d+) \(fd (\d+)(?:, tls)?(?:, inherited)?(?:, name [^)]*)?\)")
 START_TIMEOUT_S = 600  # the first run of a .wasm may include its wasm2c translation and C build
 STOP_GRACE_S = 10      # how long SIGTERM has before SIGKILL
 PROFILES = ["strict", "wasmtime-legacy", "uvwasi"]

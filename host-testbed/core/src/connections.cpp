@@ -46,6 +46,18 @@ bool peer_of(int fd, std::string& address, std::uint16_t& port) {
   return true;
 }
 
+/// A value as logfmt writes it: bare, or quoted with \" and \\ when it holds a space, '=' or '"'
+/// (listener names may: systemd allows any printable ASCII but ':').
+std::string logfmt_value(const std::string& value) {
+  if (value.find_first_of(" =\"\\") == std::string::npos) return value;
+  std::string quoted = "\"";
+  for (const char c : value) {
+    if (c == '"' || c == '\\') quoted += '\\';
+    quoted += c;
+  }
+  return quoted + "\"";
+}
+
 std::string rfc3339_utc(std::chrono::system_clock::time_point now) {
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
   const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
@@ -66,7 +78,10 @@ void host::impl::observe_accept(const open_fd& listener, open_fd& stream) {
   info.listener_fd = listener.number;
   info.tls = static_cast<bool>(listener.tls_listener);
   for (const bound_listener& l : listeners)
-    if (l.fd == listener.number) info.listener = bracketed(l.address) + ":" + std::to_string(l.port);
+    if (l.fd == listener.number) {
+      info.listener = bracketed(l.address) + ":" + std::to_string(l.port);
+      info.listener_name = l.name;
+    }
   if (!peer_of(stream.host_fd, info.peer_address, info.peer_port)) info.peer_address.clear();
   stream.observed = std::make_unique<observed_connection>(*config.connections, std::move(info), stream);
   config.connections->accepted(stream.observed->info);
@@ -91,6 +106,7 @@ std::string connection_log::accept_line(const connection_info& c, std::chrono::s
   std::string line = rfc3339_utc(now) + " accept";
   if (worker_ != 0) line += " worker=" + std::to_string(worker_);
   line += " listener=" + (c.listener.empty() ? std::string("-") : c.listener);
+  if (!c.listener_name.empty()) line += " name=" + logfmt_value(c.listener_name);
   if (c.tls) line += " tls";
   line += " peer=" + (c.peer_address.empty() ? std::string("-")
                                              : bracketed(c.peer_address) + ":" + std::to_string(c.peer_port));

@@ -42,15 +42,32 @@ open_fd& host::impl::add(std::unique_ptr<open_fd> entry) {
 
 result<void> host::impl::open_listener(const listen_spec& spec) {
   boost::system::error_code ec;
-  auto address = asio::ip::make_address(spec.address, ec);
-  if (ec) return fail(errc::inval);
-  asio::ip::tcp::endpoint endpoint(address, spec.port);
   auto acceptor = std::make_unique<asio::ip::tcp::acceptor>(io_);
-  // Each step stops at the first error; the acceptor closes itself when it goes out of scope.
-  acceptor->open(endpoint.protocol(), ec);
-  if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) acceptor->bind(endpoint, ec);
-  if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (spec.inherited_fd >= 0) {
+    // Already bound and listening (socket_activation.hpp checked it is a TCP listener): only its
+    // family is needed. Lifetime: once assigned the acceptor owns the fd; before that nobody does.
+    sockaddr_storage local{};
+    socklen_t length = sizeof local;
+    if (::getsockname(spec.inherited_fd, reinterpret_cast<sockaddr*>(&local), &length) != 0) {
+      const int e = errno;
+      ::close(spec.inherited_fd);
+      return fail(from_errno(e));
+    }
+    acceptor->assign(local.ss_family == AF_INET6 ? asio::ip::tcp::v6() : asio::ip::tcp::v4(), spec.inherited_fd, ec);
+    if (ec) {
+      ::close(spec.inherited_fd);
+      return fail(from_errno(ec.value()));
+    }
+  } else {
+    auto address = asio::ip::make_address(spec.address, ec);
+    if (ec) return fail(errc::inval);
+    asio::ip::tcp::endpoint endpoint(address, spec.port);
+    // Each step stops at the first error; the acceptor closes itself when it goes out of scope.
+    acceptor->open(endpoint.protocol(), ec);
+    if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor->bind(endpoint, ec);
+    if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  }
   if (!ec) acceptor->native_non_blocking(true, ec);
   if (ec) return fail(from_errno(ec.value()));
   auto bound = acceptor->local_endpoint(ec);
@@ -68,7 +85,8 @@ result<void> host::impl::open_listener(const listen_spec& spec) {
   } else {
     arm(added, direction::read);
   }
-  listeners.push_back(bound_listener{added.number, bound.address().to_string(), bound.port(), spec.tls});
+  listeners.push_back(bound_listener{added.number, bound.address().to_string(), bound.port(), spec.tls, spec.name,
+                                     spec.inherited_fd >= 0});
   return {};
 }
 

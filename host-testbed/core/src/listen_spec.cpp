@@ -6,7 +6,21 @@
 
 namespace wasio::testbed {
 
+bool valid_listener_name(std::string_view name) {
+  if (name.empty() || name.size() > 255) return false;
+  for (const char c : name)
+    if (c < 0x20 || c > 0x7e || c == ':') return false;
+  return true;
+}
+
 result<listen_spec> parse_listen_spec(std::string_view text) {
+  // No address spelling holds '=', so the first one ends a name.
+  std::string name;
+  if (const auto equals = text.find('='); equals != std::string_view::npos) {
+    name = std::string(text.substr(0, equals));
+    if (!valid_listener_name(name)) return fail(errc::inval);
+    text.remove_prefix(equals + 1);
+  }
   std::string_view address;
   std::string_view port;
   if (!text.empty() && text.front() == '[') {
@@ -35,7 +49,9 @@ result<listen_spec> parse_listen_spec(std::string_view text) {
   unsigned value = 0;
   auto [end, error] = std::from_chars(port.data(), port.data() + port.size(), value);
   if (error != std::errc() || end != port.data() + port.size() || value > 65535) return fail(errc::inval);
-  return listen_spec{std::string(address), static_cast<std::uint16_t>(value)};
+  listen_spec spec{std::string(address), static_cast<std::uint16_t>(value)};
+  spec.name = std::move(name);
+  return spec;
 }
 
 }  // namespace wasio::testbed

@@ -8,6 +8,8 @@ namespace wasio::testbed {
 
 std::string first_failing_listener(const host_config& config) {
   for (const listen_spec& spec : config.listeners) {
+    // An inherited socket is adopted, not bound: opening it twice would close it.
+    if (spec.inherited_fd >= 0) continue;
     host_config alone;
     alone.semantics = config.semantics;
     alone.listeners = {spec};

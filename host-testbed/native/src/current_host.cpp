@@ -4,12 +4,14 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "environment_config.hpp"
 #include "wasio/testbed/control_channel.hpp"
 #include "wasio/testbed/native.hpp"
+#include "wasio/testbed/service_notifier.hpp"
 
 namespace wasio::testbed::native {
 namespace {
@@ -32,6 +34,11 @@ struct environment_state {
 
 environment_state state_from_environment() {
   std::string problem;
+  // Taken first, so the guest's environment (this process's) does not carry it (docs/systemd.md).
+  auto notifier_taken = service_notifier::from_environment(problem);
+  if (!notifier_taken) std::fprintf(stderr, "wasio: %s: not reporting readiness\n", problem.c_str());
+  const auto notifier =
+      std::make_shared<const service_notifier>(notifier_taken ? std::move(*notifier_taken) : service_notifier());
   int status = 2;
   auto config = detail::config_from_environment(problem, &status);
   if (!config) {
@@ -74,15 +81,19 @@ environment_state state_from_environment() {
   }
   for (const auto& listener : (*created)->listeners()) {
     const bool v6 = listener.address.find(':') != std::string::npos;
-    std::fprintf(stderr, "wasio-run: listening on %s%s%s:%u (fd %u%s)\n", v6 ? "[" : "", listener.address.c_str(),
+    std::fprintf(stderr, "wasio-run: listening on %s%s%s:%u (fd %u%s%s%s%s)\n", v6 ? "[" : "", listener.address.c_str(),
                  v6 ? "]" : "", static_cast<unsigned>(listener.port), static_cast<unsigned>(listener.fd),
-                 listener.tls ? ", tls" : "");
+                 listener.tls ? ", tls" : "", listener.inherited ? ", inherited" : "",
+                 listener.name.empty() ? "" : ", name ", listener.name.c_str());
   }
   environment_state state;
   state.h = std::move(created.value());
   control_channel::options options;
   options.shutdown_timeout = timeout;
   options.program = "wasio";
+  options.on_shutdown = [notifier, timeout] {
+    (void)notifier->notify("STOPPING=1\nSTATUS=draining (up to " + std::to_string(timeout.count()) + " ms)");
+  };
   auto control = control_channel::create(*state.h, std::move(options));
   if (!control || (*control)->guest_fd() != control_fd) {
     std::fprintf(stderr, "wasio: cannot open the control stream: %s\n",
@@ -91,6 +102,14 @@ environment_state state_from_environment() {
   }
   state.control = std::move(*control);
   state.control->handle_signals();
+  // The guest runs (this is its first host call) and every listener is open.
+  if (auto sent = notifier->notify("READY=1\nSTATUS=serving " + std::to_string(state.h->listeners().size()) +
+                                   " listener(s)");
+      !sent) {
+    auto reason = message(sent.error());
+    std::fprintf(stderr, "wasio: cannot report readiness to NOTIFY_SOCKET: %.*s\n", static_cast<int>(reason.size()),
+                 reason.data());
+  }
   return state;
 }
 

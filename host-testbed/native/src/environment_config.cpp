@@ -2,6 +2,8 @@
 
 #include "environment_config.hpp"
 
+#include "wasio/testbed/socket_activation.hpp"
+
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
@@ -83,7 +85,7 @@ std::optional<host_config> config_from_variables(const wasio_variables& variable
       const std::string_view item = rest.substr(0, comma);
       auto spec = parse_listen_spec(item);
       if (!spec) {
-        problem = std::string(variable) + ": '" + std::string(item) + "' is not ADDR:PORT or [V6ADDR]:PORT";
+        problem = std::string(variable) + ": '" + std::string(item) + "' is not [NAME=]ADDR:PORT or [NAME=][V6ADDR]:PORT";
         return false;
       }
       spec->tls = tls;
@@ -119,14 +121,23 @@ std::optional<host_config> config_from_variables(const wasio_variables& variable
 }
 
 std::optional<host_config> config_from_environment(std::string& problem, int* exit_status) {
+  // Socket activation first (docs/systemd.md): it unsets LISTEN_*, so the guest's environment,
+  // copied below, does not announce fds numbered for the process instead of the guest.
+  auto inherited = take_inherited_listeners(problem);
+  if (!inherited) {
+    if (exit_status != nullptr) *exit_status = 1;
+    return std::nullopt;
+  }
   auto config = config_from_variables({std::getenv("WASIO_TCPLISTEN"), std::getenv("WASIO_PROFILE"),
                                        std::getenv("WASIO_TRACE"), std::getenv("WASIO_DIR"),
                                        std::getenv("WASIO_DIR_RO"), std::getenv("WASIO_TLSLISTEN"),
                                        std::getenv("WASIO_TLS_CERT"), std::getenv("WASIO_TLS_KEY")},
                                       problem, exit_status);
   if (!config) return std::nullopt;
+  config->listeners.insert(config->listeners.begin(), inherited->begin(), inherited->end());
   config->args = process_arguments();
   config->env = process_environment();
+  for (std::string& announced : listener_name_variables(*config)) config->env.push_back(std::move(announced));
   return config;
 }
 

@@ -27,8 +27,10 @@ struct wasio_variables {
 std::optional<host_config> config_from_variables(const wasio_variables& variables, std::string& problem,
                                                  int* exit_status = nullptr);
 
-/// config_from_variables over this process's environment, plus args from /proc/self/cmdline and
-/// the environment from `environ`.
+/// config_from_variables over this process's environment, after the listeners systemd socket
+/// activation passed (first; exit status 1 when one is not a listening TCP socket), plus args from
+/// /proc/self/cmdline and the environment from `environ` (without LISTEN_*, with FD_COUNT /
+/// FD_NAMES when a listener has a name: socket_activation.hpp).
 std::optional<host_config> config_from_environment(std::string& problem, int* exit_status = nullptr);
 
 }  // namespace wasio::testbed::native::detail

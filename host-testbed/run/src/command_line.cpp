@@ -31,7 +31,7 @@ std::optional<command_line> parse_command_line(const std::vector<std::string>& a
   auto add_listener = [&](const std::string& text, bool tls = false) {
     auto spec = testbed::parse_listen_spec(text);
     if (!spec) {
-      error = "bad listen address '" + text + "' (want ADDR:PORT or [V6ADDR]:PORT)";
+      error = "bad listen address '" + text + "' (want [NAME=]ADDR:PORT or [NAME=][V6ADDR]:PORT; NAME: printable ASCII, no ':')";
       return false;
     }
     spec->tls = tls;
@@ -181,10 +181,13 @@ options:
   --dir-ro HOST_DIR[::GUEST_DIR]
                             the same, read-only: no right that changes the filesystem, and every
                             file under it is opened read-only by the host
-  --tcplisten ADDR:PORT     pre-open a listening TCP socket (fds after the directories, in order;
-                            port 0 picks one)
+  --tcplisten [NAME=]ADDR:PORT
+                            pre-open a listening TCP socket (fds after the directories and any
+                            inherited ones, in order; port 0 picks one); NAME (printable ASCII,
+                            no ':') is what the guest's tcp_listener::name() gives
   -S tcplisten=ADDR:PORT    the same, wasmtime's spelling
-  --tlslisten ADDR:PORT     pre-open a TLS listener (numbered with the --tcplisten ones, in order):
+  --tlslisten [NAME=]ADDR:PORT
+                            pre-open a TLS listener (numbered with the --tcplisten ones, in order):
                             the host runs the TLS handshake (TLS 1.2/1.3, ALPN http/1.1, session
                             tickets) and the guest reads and writes plaintext (docs/tls.md);
                             announced as: listening on ADDR:PORT (fd N, tls)
@@ -221,6 +224,13 @@ options:
   --compile-only            translate and compile MODULE into the cache, then exit 0
   -h, --help                this text
   -V, --version             version
+
+systemd (docs/systemd.md): sockets passed by socket activation (LISTEN_PID = this process,
+LISTEN_FDS, LISTEN_FDNAMES) become the first listeners, ahead of --tcplisten's, with their names
+(announced as: listening on ADDR:PORT (fd N, inherited, name NAME)); each must be a listening TCP
+socket, or wasio-run exits 1. With NOTIFY_SOCKET set, READY=1 is sent once the module loaded and
+the listeners are open, STOPPING=1 when a drain starts. Names reach the guest as FD_COUNT and
+FD_NAMES (unless --env sets FD_COUNT or LISTEN_FDS).
 
 signals: the guest learns of SIGTERM and SIGINT as a shutdown request and of SIGHUP as a reopen
 request through a control stream (fd WASIO_CONTROL_FD, after the listeners and the waker) when it

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,8 @@
 #include "wasio/testbed/connection_observer.hpp"
 #include "wasio/testbed/control_channel.hpp"
 #include "wasio/testbed/host.hpp"
+#include "wasio/testbed/service_notifier.hpp"
+#include "wasio/testbed/socket_activation.hpp"
 #include "wasio/testbed/wasm2c/imports.hpp"
 #include "wasio/testbed/wasm2c/module_info.hpp"
 
@@ -68,9 +71,11 @@ std::string printable_address(const std::string& address) {
 
 /// Runs the guest against `host` with its wake channel and control stream: the whole of a single
 /// wasio-run once the listeners exist, and of each --workers process. `program` starts the lines
-/// that name this process ("wasio-run", "wasio-run worker 2").
+/// that name this process ("wasio-run", "wasio-run worker 2"); `notifier` (null in a worker: the
+/// supervisor reports for all) gets READY=1 before the guest runs and STOPPING=1 when it drains.
 int serve(const wasio::run::command_line& cl, const std::string& shared_object, std::size_t preopened,
-          wasio::abi::fd control_fd, std::unique_ptr<wasio::testbed::host>& host, const std::string& program) {
+          wasio::abi::fd control_fd, std::unique_ptr<wasio::testbed::host>& host, const std::string& program,
+          const wasio::testbed::service_notifier* notifier) {
   using namespace wasio;
   std::unique_ptr<run::host_wake_channel> waker;
   if (cl.waker) {
@@ -88,6 +93,10 @@ int serve(const wasio::run::command_line& cl, const std::string& shared_object, 
     testbed::control_channel::options control_options;
     control_options.shutdown_timeout = cl.shutdown_timeout;
     control_options.program = program;
+    if (notifier != nullptr)
+      control_options.on_shutdown = [notifier, grace = cl.shutdown_timeout] {
+        (void)notifier->notify("STOPPING=1\nSTATUS=draining (up to " + std::to_string(grace.count()) + " ms)");
+      };
     auto created_control = testbed::control_channel::create(*host, std::move(control_options));
     if (!created_control)
       return complain(std::string("cannot open the control stream: ") + std::string(message(created_control.error())),
@@ -103,6 +112,14 @@ int serve(const wasio::run::command_line& cl, const std::string& shared_object, 
   // A guest writing to a closed pipe gets errc::pipe from fd_write, as on wasmtime, instead of
   // the whole process dying of SIGPIPE.
   std::signal(SIGPIPE, SIG_IGN);
+  // The module is loaded and every listener open: connections queue in the backlog until it accepts.
+  if (notifier != nullptr) {
+    if (auto sent = notifier->notify("READY=1\nSTATUS=serving " + std::to_string(host->listeners().size()) +
+                                     " listener(s)");
+        !sent)
+      std::fprintf(stderr, "wasio-run: cannot report readiness to NOTIFY_SOCKET: %s\n",
+                   std::string(message(sent.error())).c_str());
+  }
   run::run_outcome outcome = run::run_guest(shared_object, *host);
   if (waker) {
     run::host_wake_channel::wake_on_sigusr1(nullptr);  // back to ignored, not to the default
@@ -146,6 +163,18 @@ int main(int argc, char** argv) {
     std::printf("wasio-run %s (wasm2c front-end, wabt 1.0.32 naming)\n", WASIO_VERSION);
     return 0;
   }
+
+  // systemd socket activation and readiness (docs/systemd.md), taken before anything else so that no
+  // child process (the C compiler) inherits the sockets or the variables. Inherited listeners come
+  // first, ahead of --tcplisten's.
+  std::string activation_problem;
+  auto inherited = testbed::take_inherited_listeners(activation_problem);
+  if (!inherited) return complain(activation_problem, exit_cannot_run);
+  cl.listeners.insert(cl.listeners.begin(), inherited->begin(), inherited->end());
+  auto notifier_taken = testbed::service_notifier::from_environment(activation_problem);
+  if (!notifier_taken) std::fprintf(stderr, "wasio-run: %s: not reporting readiness\n", activation_problem.c_str());
+  const auto notifier = std::make_shared<const testbed::service_notifier>(
+      notifier_taken ? std::move(*notifier_taken) : testbed::service_notifier());
 
   // With --waker, SIGUSR1 means "wake the guest" from the moment wasio-run starts: one that arrives
   // while the module compiles or after the guest ended is ignored instead of killing wasio-run and
@@ -206,6 +235,7 @@ int main(int argc, char** argv) {
   config.env = cl.env;
   config.preopens = cl.preopens;
   config.listeners = cl.listeners;
+  for (std::string& announced : testbed::listener_name_variables(config)) config.env.push_back(std::move(announced));
   if (tls) {
     config.tls = std::move(tls);
     config.tls_log = stderr;
@@ -247,17 +277,31 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "wasio-run: directory %s as %s%s (fd %u)\n", d.host_path.c_str(), d.guest_path.c_str(),
                  d.read_only ? ", read-only" : "", static_cast<unsigned>(d.fd));
   for (const testbed::bound_listener& l : host->listeners())
-    std::fprintf(stderr, "wasio-run: listening on %s:%u (fd %u%s)\n", printable_address(l.address).c_str(),
-                 static_cast<unsigned>(l.port), static_cast<unsigned>(l.fd), l.tls ? ", tls" : "");
-  if (cl.workers == 0) return serve(cl, compiled.shared_object, preopened, control_fd, host, "wasio-run");
+    std::fprintf(stderr, "wasio-run: listening on %s:%u (fd %u%s%s%s%s)\n", printable_address(l.address).c_str(),
+                 static_cast<unsigned>(l.port), static_cast<unsigned>(l.fd), l.tls ? ", tls" : "",
+                 l.inherited ? ", inherited" : "", l.name.empty() ? "" : ", name ", l.name.c_str());
+  if (cl.workers == 0) return serve(cl, compiled.shared_object, preopened, control_fd, host, "wasio-run", notifier.get());
   run::worker_options workers;
   workers.count = cl.workers;
   workers.shutdown_timeout = cl.shutdown_timeout;
+  // The service manager hears from the supervisor (the unit's main process) only.
+  workers.on_started = [&] {
+    if (auto sent = notifier->notify("READY=1\nSTATUS=serving " + std::to_string(host->listeners().size()) +
+                                     " listener(s) with " + std::to_string(cl.workers) + " worker(s)");
+        !sent)
+      std::fprintf(stderr, "wasio-run: cannot report readiness to NOTIFY_SOCKET: %s\n",
+                   std::string(message(sent.error())).c_str());
+  };
+  workers.on_stopping = [&] {
+    (void)notifier->notify("STOPPING=1\nSTATUS=draining " + std::to_string(cl.workers) + " worker(s) (up to " +
+                           std::to_string(cl.shutdown_timeout.count()) + " ms)");
+  };
   const int status = run::supervise_workers(workers, [&](unsigned worker) {
     // Lifetime: in the child, `host` is this process's own copy of the supervisor's, never run there.
     host->after_fork_in_child();
     if (connection_log) connection_log->set_worker(worker);
-    return serve(cl, compiled.shared_object, preopened, control_fd, host, "wasio-run worker " + std::to_string(worker));
+    return serve(cl, compiled.shared_object, preopened, control_fd, host, "wasio-run worker " + std::to_string(worker),
+                 nullptr);
   });
   // The supervisor's host never ran a guest: ending without destroying it keeps its empty end-of-host
   // report (the TLS stats line) out of stderr; the kernel closes its listeners.

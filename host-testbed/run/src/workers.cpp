@@ -116,6 +116,8 @@ int supervise_workers(const worker_options& options, const std::function<int(uns
       w.restart_at = clock::now() + restart_delay(1);
     }
 
+  if (options.on_started) options.on_started();
+
   bool stopping = false;
   int first_signal = 0;
   std::optional<clock::time_point> kill_at;
@@ -184,6 +186,7 @@ int supervise_workers(const worker_options& options, const std::function<int(uns
         kill_at = clock::now() + options.shutdown_timeout + kill_margin;
         say(signal_text(s) + ": shutting down " + std::to_string(running) +
             " worker(s); each drains as a single wasio-run does (a second signal ends them now)");
+        if (options.on_stopping) options.on_stopping();
       } else {
         say("second " + signal_text(s) + ": ending every worker now");
       }

@@ -33,6 +33,10 @@ namespace wasio::run {
 struct worker_options {
   unsigned count = 1;
   std::chrono::milliseconds shutdown_timeout{10'000};  // the workers' grace; the supervisor's backstop
+  /// In the supervisor, once the first N workers were started (sd_notify READY=1).
+  std::function<void()> on_started;
+  /// In the supervisor, at the first SIGTERM / SIGINT, before it is passed on (STOPPING=1).
+  std::function<void()> on_stopping;
 };
 
 /// The most --workers accepts.

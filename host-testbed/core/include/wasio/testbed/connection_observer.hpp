@@ -30,6 +30,7 @@ struct connection_info {
   abi::fd fd = 0;             // the guest's fd for the connection, as sock_accept returned it
   abi::fd listener_fd = 0;    // the guest's fd of the listener it came through
   std::string listener;       // that listener as bound: "ADDR:PORT" ("[V6]:PORT")
+  std::string listener_name;  // its name (--tcplisten NAME=..., LISTEN_FDNAMES), "" when unnamed
   std::string peer_address;   // numeric; empty when getpeername(2) failed (the peer already reset)
   std::uint16_t peer_port = 0;
   bool tls = false;
@@ -57,7 +58,8 @@ class connection_observer {
 ///   2026-12-01T11:50:01.456Z close worker=1 listener=127.0.0.1:8080 peer=127.0.0.1:53422 fd=5
 ///     received=78 sent=130 duration_ms=333.012        (one line)
 /// The time is RFC 3339 UTC with milliseconds; `worker=` appears only once set_worker() was called
-/// (wasio-run --workers); `tls` follows the listener for TLS listeners; an unknown peer is `peer=-`.
+/// (wasio-run --workers); `name=NAME` follows a named listener and `tls` a TLS one; an unknown peer
+/// is `peer=-`. A name holding a space, '=' or '"' is quoted as logfmt does (name="a b").
 /// Errors: none reported to the guest; a failed write is said once on stderr and the log goes on.
 class connection_log final : public connection_observer {
  public:

@@ -31,15 +31,26 @@
 
 namespace wasio::testbed {
 
-/// "ADDR:PORT" or "[V6ADDR]:PORT" as given to --tcplisten.
+/// "[NAME=]ADDR:PORT" or "[NAME=][V6ADDR]:PORT" as given to --tcplisten, or a listening socket the
+/// process inherited (systemd socket activation, socket_activation.hpp).
 struct listen_spec {
   std::string address;
   std::uint16_t port = 0;
   /// A TLS listener (--tlslisten): the host runs the handshake, the guest reads and writes plaintext.
   bool tls = false;
+  /// What the guest's tcp_listener::name() gives (announced by listener_name_variables); "" for none.
+  std::string name{};
+  /// >= 0: adopt this already listening TCP socket instead of binding address:port; host::create
+  /// takes it over when it reaches this listener (and closes it if adopting fails). address and
+  /// port then only describe it.
+  int inherited_fd = -1;
 };
-/// Parses a --tcplisten argument. Errors: inval (malformed address or port).
+/// Parses a --tcplisten argument: an optional NAME= (a valid listener name, see
+/// valid_listener_name), then the address. Errors: inval (malformed name, address or port).
 result<listen_spec> parse_listen_spec(std::string_view text);
+/// systemd's rule for FileDescriptorName= (fdname_is_valid): 1 to 255 printable ASCII characters,
+/// no ':' (the separator of LISTEN_FDNAMES and FD_NAMES).
+bool valid_listener_name(std::string_view name);
 
 /// A host directory pre-opened for the guest: `--dir HOST[::GUEST]` (GUEST defaults to HOST).
 /// A read-only one (`--dir-ro`) is pre-opened without any right that changes the filesystem and
@@ -113,6 +124,8 @@ struct bound_listener {
   std::string address;  // numeric, as bound
   std::uint16_t port;   // the real port, also when 0 was asked
   bool tls = false;
+  std::string name{};      // listen_spec::name
+  bool inherited = false;  // adopted from listen_spec::inherited_fd (socket activation)
 };
 
 struct bound_directory {

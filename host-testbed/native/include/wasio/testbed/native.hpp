@@ -6,7 +6,8 @@
 /// creates a host from the environment, the way `wasio-run` would from its flags:
 ///   WASIO_DIR=HOST[::GUEST][,HOST[::GUEST]...] pre-opened directories, fd 3, 4, ... (first)
 ///   WASIO_DIR_RO=HOST[::GUEST][,...]           the same, read-only, after WASIO_DIR's
-///   WASIO_TCPLISTEN=ADDR:PORT[,ADDR:PORT...]   pre-opened listeners, after the directories
+///   WASIO_TCPLISTEN=[NAME=]ADDR:PORT[,...]     pre-opened listeners, after the directories and
+///                                              any inherited ones; NAME as wasio-run's --tcplisten
 ///   WASIO_PROFILE=strict|wasmtime-legacy|uvwasi
 ///   WASIO_TRACE=1                              trace every host call to stderr
 ///   WASIO_TLSLISTEN=ADDR:PORT[,...]            TLS listeners (docs/tls.md), after the TCP ones
@@ -19,6 +20,11 @@
 /// opened is named and exits with status 1, as wasio-run does; a TLS certificate or key that cannot
 /// be used, with status 1. Signals reach the guest as under wasio-run: a control stream
 /// (WASIO_CONTROL_FD) after the directories and listeners.
+/// systemd (docs/systemd.md), as under wasio-run: sockets passed by socket activation (LISTEN_PID =
+/// this process) are the first listeners, named by LISTEN_FDNAMES (status 1 when one is not a
+/// listening TCP socket); with NOTIFY_SOCKET, READY=1 once the host is up (the guest's first host
+/// call) and STOPPING=1 when a drain starts. LISTEN_* and NOTIFY_SOCKET are removed from the
+/// process's (so the guest's) environment.
 ///
 /// Tests instead install a host they configured:
 ///   auto h = wasio::testbed::host::create(config).value();
