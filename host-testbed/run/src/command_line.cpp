@@ -194,7 +194,16 @@ options:
   --tls-cert PEM            the certificate (chain allowed, leaf first) of every --tlslisten
   --tls-key PEM             its private key, unencrypted
   --env NAME=VALUE          add to the guest's environment (it starts empty)
-  --profile P               host semantics: strict (default), wasmtime-legacy, uvwasi
+  --profile P               host semantics, and the guests known to run there (docs/profiles.md):
+                              strict (default): the preview1 spec, and where it is silent what
+                                real hosts agree on; wasio's examples, mio, tokio, wasi-libc C
+                              wasmtime-legacy: wasmtime's wasi-common (--tcplisten), quirks and
+                                all; wasio's examples, wasi-libc C, mio and tokio until a client
+                                resets (an error event: mio's poll fails, tokio panics)
+                              uvwasi: Node's uvwasi: a poll waits for EVERY subscription or a
+                                clock, nbytes 0, sock_accept(fd, 0) blocks; wasio's examples with
+                                WASIO_MAX_POLL_WAIT_MS, C whose poll() has a timeout; mio and
+                                tokio stall
   --trace                   log every host call with its arguments and errno to stderr
   --waker                   pre-open a wake channel for the guest after the listeners (one end of
                             a socket pair, announced as WASIO_WAKER_FD=N); SIGUSR1 to wasio-run
