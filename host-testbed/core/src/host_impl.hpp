@@ -15,6 +15,7 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "connections.hpp"
 #include "wasio/testbed/host.hpp"
 
 namespace wasio::testbed {
@@ -71,6 +72,9 @@ struct open_fd {
   /// the next recv/send/fd_read/fd_write returns this instead of a 0-byte read that would look like
   /// an orderly end of stream. probe() reports the fd ready while it is set.
   errc pending_error = errc::success;
+  /// An accepted stream while a connection observer is installed (connections.hpp). Lifetime: the
+  /// last member, so its destructor's close report still sees the rest of the fd.
+  std::unique_ptr<observed_connection> observed;
 
   readiness& state(direction d) { return d == direction::read ? read : write; }
   bool is_socket() const { return kind == fd_kind::listener || kind == fd_kind::stream; }
@@ -199,6 +203,9 @@ struct host::impl {
   /// Logs one call: trace_call("sock_accept", result, "fd=", fd, ", flags=", flags).
   template <class... Parts>
   void trace_call(std::string_view function, errc result, const Parts&... args);
+
+  // connections.cpp: tells host_config::connections about a stream the guest just accepted.
+  void observe_accept(const open_fd& listener, open_fd& stream);
 
   // host.cpp
   result<void> open_listener(const listen_spec& spec);
