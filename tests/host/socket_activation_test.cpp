@@ -81,13 +81,15 @@ TEST(SocketActivation, RefusesMalformedValuesForThisProcess) {
     const char* names;
     const char* mentions;
   };
+  // Lifetime: a named string, so the pointer in the list outlives the loop.
+  const std::string too_long(256, 'n');
   for (const bad_case& c : {bad_case{"42x", "1", nullptr, "LISTEN_PID"}, bad_case{"", "1", nullptr, "LISTEN_PID"},
                             bad_case{"-4242", "1", nullptr, "LISTEN_PID"}, bad_case{"4242", "two", nullptr, "LISTEN_FDS"},
                             bad_case{"4242", "-1", nullptr, "LISTEN_FDS"}, bad_case{"4242", "", nullptr, "LISTEN_FDS"},
                             bad_case{"4242", "16385", nullptr, "LISTEN_FDS"},
                             bad_case{"4242", "99999999999999999999999", nullptr, "LISTEN_FDS"},
                             bad_case{"4242", "2", "web:bad\x01", "LISTEN_FDNAMES"},
-                            bad_case{"4242", "1", std::string(256, 'n').c_str(), "LISTEN_FDNAMES"}}) {
+                            bad_case{"4242", "1", too_long.c_str(), "LISTEN_FDNAMES"}}) {
     std::string problem;
     EXPECT_FALSE(parse(c.pid, c.fds, c.names, problem)) << c.pid << " " << c.fds;
     EXPECT_NE(problem.find(c.mentions), std::string::npos) << problem;

@@ -68,6 +68,7 @@ harness::harness(harness_options options)
   config.env = options.env;
   config.trace = options.trace;
   config.faults = options.faults;
+  config.connections = options.connections;
   config.max_open_fds = options.max_open_fds;
   config.max_poll_subscriptions = options.max_poll_subscriptions;
   config.first_dynamic_fd = options.first_dynamic_fd;

@@ -33,6 +33,8 @@ struct harness_options {
   fault_config faults = {};
   std::vector<std::string> args = {};
   std::vector<std::string> env = {};
+  /// host_config::connections.
+  std::shared_ptr<connection_observer> connections = nullptr;
 };
 
 /// One host on 127.0.0.1 listeners, stdio on pipes. Its destructor checks the test left the host at

@@ -63,6 +63,7 @@ errc host::impl::fd_write(abi::fd fd, std::span<const host_ciovec> buffers, std:
 errc host::impl::fd_close(abi::fd fd) {
   auto it = fds_.find(fd);
   if (it == fds_.end()) return errc::badf;
+  if (it->second->observed) it->second->observed->report();  // while a TLS stream still has its session
   if (it->second->tls) tls_close(*it->second);  // close_notify and a background flush
   // Sockets close with their Asio object (pending waits are cancelled); a stdio descriptor belongs to
   // the host process and is only forgotten, like wasmtime dropping its stdio handle.

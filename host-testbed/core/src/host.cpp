@@ -126,6 +126,8 @@ result<std::unique_ptr<host>> host::create(host_config config) {
 host::host(std::unique_ptr<impl> state) : impl_(std::move(state)) {}
 host::~host() = default;
 
+void host::after_fork_in_child() { impl_->io_.notify_fork(asio::execution_context::fork_child); }
+
 profile host::semantics() const { return impl_->config.semantics; }
 const std::vector<bound_listener>& host::listeners() const { return impl_->listeners; }
 const std::vector<std::string>& host::args() const { return impl_->config.args; }

@@ -16,6 +16,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "faults.hpp"
+#include "connections.hpp"
 #include "wasio/testbed/host.hpp"
 
 namespace wasio::testbed {
@@ -75,6 +76,9 @@ struct open_fd {
   /// A stream the embedder made (adopt_stream: the control stream, the waker), not a network
   /// connection: the fault layer leaves it alone, as no network can reset it.
   bool host_channel = false;
+  /// An accepted stream while a connection observer is installed (connections.hpp). Lifetime: the
+  /// last member, so its destructor's close report still sees the rest of the fd.
+  std::unique_ptr<observed_connection> observed;
 
   readiness& state(direction d) { return d == direction::read ? read : write; }
   bool is_socket() const { return kind == fd_kind::listener || kind == fd_kind::stream; }
@@ -225,6 +229,9 @@ struct host::impl {
   /// Logs one call: trace_call("sock_accept", result, "fd=", fd, ", flags=", flags).
   template <class... Parts>
   void trace_call(std::string_view function, errc result, const Parts&... args);
+
+  // connections.cpp: tells host_config::connections about a stream the guest just accepted.
+  void observe_accept(const open_fd& listener, open_fd& stream);
 
   // host.cpp
   result<void> open_listener(const listen_spec& spec);

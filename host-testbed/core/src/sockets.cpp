@@ -37,6 +37,7 @@ errc host::impl::receive(open_fd& f, std::span<const host_iovec> buffers, bool f
     ssize_t n = ::recvmsg(f.host_fd, &message, flags | MSG_DONTWAIT);
     if (n > 0) {
       received += static_cast<std::size_t>(n);
+      if ((flags & MSG_PEEK) == 0) count_received(f.observed.get(), static_cast<std::size_t>(n));
       if (!wait_all || received >= wanted) return errc::success;
       continue;
     }
@@ -81,6 +82,7 @@ errc host::impl::transmit(open_fd& f, std::span<const host_ciovec> buffers, std:
     ssize_t n = ::sendmsg(f.host_fd, &message, MSG_DONTWAIT | MSG_NOSIGNAL);
     if (n >= 0) {
       sent += static_cast<std::size_t>(n);
+      count_sent(f.observed.get(), static_cast<std::size_t>(n));
       // A blocking guest socket sends everything, like send(2) on a blocking socket.
       if (nonblocking || sent >= wanted) return errc::success;
       continue;
@@ -184,6 +186,7 @@ errc host::impl::sock_accept(abi::fd listener, abi::fdflags flags, abi::fd& acce
   // Armed before the io_context runs again, so data that came with the connection is not missed.
   arm(added, direction::read);
   accepted = added.number;
+  observe_accept(*l, added);
   return errc::success;
 }
 

@@ -239,6 +239,7 @@ tls_session::flush_result tls_session::flush(int& error) {
     const ssize_t n = ::send(fd_, out_.data() + out_head_, out_.size() - out_head_, MSG_DONTWAIT | MSG_NOSIGNAL);
     if (n > 0) {
       out_head_ += static_cast<std::size_t>(n);
+      sent_ += static_cast<std::uint64_t>(n);
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
@@ -260,6 +261,10 @@ tls_session::flush_result tls_session::flush(int& error) {
 
 std::size_t tls_session::buffered_plaintext() const { return static_cast<std::size_t>(SSL_pending(ssl_)); }
 bool tls_session::has_buffered_input() const { return SSL_has_pending(ssl_) == 1; }
+std::uint64_t tls_session::ciphertext_received() const {
+  // The reading BIO is the socket BIO SSL_set_rfd made: it counts every byte it took from the socket.
+  return BIO_number_read(SSL_get_rbio(ssl_));
+}
 bool tls_session::resumed() const { return SSL_session_reused(ssl_) == 1; }
 
 bool tls_session::alpn_http11() const {

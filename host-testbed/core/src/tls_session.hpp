@@ -67,6 +67,9 @@ class tls_session {
   std::string_view server_name() const;
   /// Bytes the host's own buffers hold for this session (OpenSSL's are counted separately).
   std::size_t buffer_bytes() const { return out_.capacity(); }
+  /// Ciphertext read from and sent to the socket so far, handshake included (connection_observer).
+  std::uint64_t ciphertext_received() const;
+  std::uint64_t ciphertext_sent() const { return sent_; }
 
  private:
   tls_session(SSL* ssl, int fd);
@@ -80,6 +83,7 @@ class tls_session {
   int fd_;
   std::vector<std::byte> out_;
   std::size_t out_head_ = 0;
+  std::uint64_t sent_ = 0;
   tls_failure failure_ = tls_failure::none;
   std::string reason_;
   bool handshake_done_ = false;

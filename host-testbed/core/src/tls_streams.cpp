@@ -401,7 +401,9 @@ errc host::impl::tls_accept(open_fd& l, abi::fdflags flags, bool flags_valid, ab
   entry->write.ready = true;
   c->where = tls_connection::stage::guest;
   entry->tls = std::move(c);
-  accepted = add(std::move(entry)).number;
+  open_fd& added = add(std::move(entry));
+  accepted = added.number;
+  observe_accept(l, added);
   return errc::success;
 }
 

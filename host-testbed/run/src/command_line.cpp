@@ -1,7 +1,10 @@
 #include "command_line.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdlib>
+
+#include "workers.hpp"
 
 namespace wasio::run {
 
@@ -129,6 +132,22 @@ std::optional<command_line> parse_command_line(const std::vector<std::string>& a
       }
       cl.faults.rate = *rate;
       fault_rate_given = true;
+    } else if (matches(word, "--workers")) {
+      if (!value_of(word, "--workers", value)) return std::nullopt;
+      unsigned n = 0;
+      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+      if (ec != std::errc() || end != value.data() + value.size() || n < 1 || n > max_workers) {
+        error = "bad --workers '" + value + "' (want 1 to " + std::to_string(max_workers) + ")";
+        return std::nullopt;
+      }
+      cl.workers = n;
+    } else if (matches(word, "--connection-log")) {
+      if (!value_of(word, "--connection-log", value)) return std::nullopt;
+      if (value.empty()) {
+        error = "--connection-log needs a file (or - for stderr)";
+        return std::nullopt;
+      }
+      cl.connection_log = value;
     } else if (matches(word, "--cache-dir")) {
       if (!value_of(word, "--cache-dir", value)) return std::nullopt;
       if (value.empty()) {
@@ -224,6 +243,19 @@ options:
                             preview1 environment, as the wasi-testsuite expects
   --shutdown-timeout T      how long the guest may drain after SIGTERM or SIGINT before it is ended
                             (seconds, or with s / ms: 10, 2500ms; default 10 s) (docs/shutdown.md)
+  --workers N               run N instances of the guest in N processes (1 to 256) sharing the
+                            listeners (the kernel spreads the connections), under a supervisor
+                            that restarts a crashed worker (100 ms doubling to 5 s), logs each
+                            start and exit, and passes SIGTERM / SIGINT / SIGHUP / SIGUSR1 on to
+                            every worker (each drains as one wasio-run does). For stateless
+                            guests: every worker has its own memory. Workers read stdin from
+                            /dev/null and share stdout, stderr, the --dir directories and the
+                            connection log; each has its own control stream and waker. Exit 0
+                            only if every worker ended with 0 (docs/workers.md)
+  --connection-log FILE     append one line per accepted and per closed connection to FILE (- or
+                            stderr: standard error): time (UTC), worker, listener, peer address
+                            and port, the guest's fd, bytes received and sent (TLS: ciphertext),
+                            duration; the guest never sees any of it (docs/workers.md)
   --cache-dir DIR           compiled-module cache (default $WASIO_CACHE_DIR, else
                             $XDG_CACHE_HOME/wasio, else ~/.cache/wasio)
   --compile-only            translate and compile MODULE into the cache, then exit 0
@@ -250,7 +282,9 @@ exit status: the guest's proc_exit code (0 when _start returns, so 0 after a cle
 when the guest traps (one line "wasio-run: trap: ..." on stderr); 128 + the signal's number (143
 SIGTERM, 130 SIGINT) when a signal ended the guest before it finished; 1 when the module cannot be
 run (missing imports, no _start, a feature wasm2c cannot translate, missing tools, a TLS
-certificate or key that cannot be used); 2 for usage errors.
+certificate or key that cannot be used); 2 for usage errors. With --workers: 0 only if every
+worker's last run ended with 0, else the status of the lowest-numbered worker that did not (as
+above); natively linked guests have no --workers and no --connection-log.
 environment: WASIO_WASM2C (wasm2c program), WASIO_CC, else CC, else cc (C compiler).
 )";
 }

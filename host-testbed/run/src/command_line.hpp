@@ -28,6 +28,10 @@ struct command_line {
   bool control = true;
   bool compile_only = false;
   std::chrono::milliseconds shutdown_timeout = testbed::default_shutdown_timeout;  // --shutdown-timeout
+  /// --workers N: N guest processes under a supervisor (workers.hpp); 0: one guest, no supervisor.
+  unsigned workers = 0;
+  /// --connection-log FILE: one line per accepted and closed connection ("-" or "stderr": stderr).
+  std::string connection_log;
   bool help = false;
   bool version = false;
   std::optional<std::string> cache_dir;  // --cache-dir; otherwise see default_cache_dir()

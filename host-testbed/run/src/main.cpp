@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <cstdio>
 #include <fstream>
@@ -17,6 +18,8 @@
 #include "guest_runner.hpp"
 #include "host_wake_channel.hpp"
 #include "module_cache.hpp"
+#include "workers.hpp"
+#include "wasio/testbed/connection_observer.hpp"
 #include "wasio/testbed/control_channel.hpp"
 #include "wasio/testbed/host.hpp"
 #include "wasio/testbed/service_notifier.hpp"
@@ -64,6 +67,80 @@ std::string read_module(const std::string& path, std::vector<std::byte>& bytes) 
 
 std::string printable_address(const std::string& address) {
   return address.find(':') != std::string::npos ? "[" + address + "]" : address;
+}
+
+/// Runs the guest against `host` with its wake channel and control stream: the whole of a single
+/// wasio-run once the listeners exist, and of each --workers process. `program` starts the lines
+/// that name this process ("wasio-run", "wasio-run worker 2"); `notifier` (null in a worker: the
+/// supervisor reports for all) gets READY=1 before the guest runs and STOPPING=1 when it drains.
+int serve(const wasio::run::command_line& cl, const std::string& shared_object, std::size_t preopened,
+          wasio::abi::fd control_fd, std::unique_ptr<wasio::testbed::host>& host, const std::string& program,
+          const wasio::testbed::service_notifier* notifier) {
+  using namespace wasio;
+  std::unique_ptr<run::host_wake_channel> waker;
+  if (cl.waker) {
+    auto channel = run::host_wake_channel::create(*host);
+    if (!channel) return complain(std::string("cannot open the wake channel: ") + std::string(message(channel.error())), exit_cannot_run);
+    waker = std::move(*channel);
+    if (waker->guest_fd() != run::waker_guest_fd(preopened))
+      return complain("the wake channel did not get the fd announced in WASIO_WAKER_FD (host bug)", exit_cannot_run);
+    run::host_wake_channel::wake_on_sigusr1(waker.get());
+    std::fprintf(stderr, "%s: waker on fd %u (SIGUSR1 to pid %ld wakes the guest)\n", program.c_str(),
+                 static_cast<unsigned>(waker->guest_fd()), static_cast<long>(::getpid()));
+  }
+  std::unique_ptr<testbed::control_channel> control;
+  if (cl.control) {
+    testbed::control_channel::options control_options;
+    control_options.shutdown_timeout = cl.shutdown_timeout;
+    control_options.program = program;
+    if (notifier != nullptr)
+      control_options.on_shutdown = [notifier, grace = cl.shutdown_timeout] {
+        (void)notifier->notify("STOPPING=1\nSTATUS=draining (up to " + std::to_string(grace.count()) + " ms)");
+      };
+    auto created_control = testbed::control_channel::create(*host, std::move(control_options));
+    if (!created_control)
+      return complain(std::string("cannot open the control stream: ") + std::string(message(created_control.error())),
+                      exit_cannot_run);
+    control = std::move(*created_control);
+    if (control->guest_fd() != control_fd)
+      return complain("the control stream did not get the fd announced in WASIO_CONTROL_FD (host bug)", exit_cannot_run);
+  }
+  std::fflush(stderr);
+
+  // From here SIGTERM / SIGINT / SIGHUP are requests to the guest (docs/shutdown.md).
+  if (control) control->handle_signals();
+  // A guest writing to a closed pipe gets errc::pipe from fd_write, as on wasmtime, instead of
+  // the whole process dying of SIGPIPE.
+  std::signal(SIGPIPE, SIG_IGN);
+  // The module is loaded and every listener open: connections queue in the backlog until it accepts.
+  if (notifier != nullptr) {
+    if (auto sent = notifier->notify("READY=1\nSTATUS=serving " + std::to_string(host->listeners().size()) +
+                                     " listener(s)");
+        !sent)
+      std::fprintf(stderr, "wasio-run: cannot report readiness to NOTIFY_SOCKET: %s\n",
+                   std::string(message(sent.error())).c_str());
+  }
+  run::run_outcome outcome = run::run_guest(shared_object, *host);
+  if (waker) {
+    run::host_wake_channel::wake_on_sigusr1(nullptr);  // back to ignored, not to the default
+    waker.reset();
+  }
+  if (control) {
+    control->release_signals();
+    control.reset();
+  }
+  host.reset();  // closes every guest fd and listener before the process reports
+  switch (outcome.how) {
+    case run::run_outcome::ending::returned: return 0;
+    case run::run_outcome::ending::exited: return static_cast<int>(outcome.exit_code & 0xff);
+    case run::run_outcome::ending::trapped: {
+      std::string_view what = run::trap_message(outcome.trap);
+      std::fprintf(stderr, "wasio-run: trap: %.*s\n", static_cast<int>(what.size()), what.data());
+      return exit_trap;
+    }
+    case run::run_outcome::ending::failed: break;
+  }
+  return complain(outcome.error, exit_cannot_run);
 }
 
 }  // namespace
@@ -175,6 +252,19 @@ int main(int argc, char** argv) {
   if (cl.trace) config.trace = stderr;
   config.faults = cl.faults;
   if (config.faults.enabled) config.faults.log = stderr;
+  // Opened once, here: every worker appends to the same open file (one write(2) per line).
+  std::shared_ptr<testbed::connection_log> connection_log;
+  if (!cl.connection_log.empty()) {
+    int log_fd = 2;
+    if (cl.connection_log != "-" && cl.connection_log != "stderr") {
+      log_fd = ::open(cl.connection_log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+      if (log_fd < 0)
+        return complain("cannot open the connection log " + cl.connection_log + ": " + std::strerror(errno),
+                        exit_cannot_run);
+    }
+    connection_log = std::make_shared<testbed::connection_log>(log_fd);
+    config.connections = connection_log;
+  }
   const testbed::host_config kept = config;  // for naming the listener that fails
   auto created = testbed::host::create(std::move(config));
   if (!created) {
@@ -192,63 +282,32 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "wasio-run: listening on %s:%u (fd %u%s%s%s%s)\n", printable_address(l.address).c_str(),
                  static_cast<unsigned>(l.port), static_cast<unsigned>(l.fd), l.tls ? ", tls" : "",
                  l.inherited ? ", inherited" : "", l.name.empty() ? "" : ", name ", l.name.c_str());
-  std::unique_ptr<run::host_wake_channel> waker;
-  if (cl.waker) {
-    auto channel = run::host_wake_channel::create(*host);
-    if (!channel) return complain(std::string("cannot open the wake channel: ") + std::string(message(channel.error())), exit_cannot_run);
-    waker = std::move(*channel);
-    if (waker->guest_fd() != run::waker_guest_fd(preopened))
-      return complain("the wake channel did not get the fd announced in WASIO_WAKER_FD (host bug)", exit_cannot_run);
-    run::host_wake_channel::wake_on_sigusr1(waker.get());
-    std::fprintf(stderr, "wasio-run: waker on fd %u (SIGUSR1 to pid %ld wakes the guest)\n",
-                 static_cast<unsigned>(waker->guest_fd()), static_cast<long>(::getpid()));
-  }
-  std::unique_ptr<testbed::control_channel> control;
-  if (cl.control) {
-    testbed::control_channel::options control_options;
-    control_options.shutdown_timeout = cl.shutdown_timeout;
-    control_options.on_shutdown = [notifier, grace = cl.shutdown_timeout] {
-      (void)notifier->notify("STOPPING=1\nSTATUS=draining (up to " + std::to_string(grace.count()) + " ms)");
-    };
-    auto created_control = testbed::control_channel::create(*host, std::move(control_options));
-    if (!created_control)
-      return complain(std::string("cannot open the control stream: ") + std::string(message(created_control.error())),
-                      exit_cannot_run);
-    control = std::move(*created_control);
-    if (control->guest_fd() != control_fd)
-      return complain("the control stream did not get the fd announced in WASIO_CONTROL_FD (host bug)", exit_cannot_run);
-  }
+  if (cl.workers == 0) return serve(cl, compiled.shared_object, preopened, control_fd, host, "wasio-run", notifier.get());
+  run::worker_options workers;
+  workers.count = cl.workers;
+  workers.shutdown_timeout = cl.shutdown_timeout;
+  // The service manager hears from the supervisor (the unit's main process) only.
+  workers.on_started = [&] {
+    if (auto sent = notifier->notify("READY=1\nSTATUS=serving " + std::to_string(host->listeners().size()) +
+                                     " listener(s) with " + std::to_string(cl.workers) + " worker(s)");
+        !sent)
+      std::fprintf(stderr, "wasio-run: cannot report readiness to NOTIFY_SOCKET: %s\n",
+                   std::string(message(sent.error())).c_str());
+  };
+  workers.on_stopping = [&] {
+    (void)notifier->notify("STOPPING=1\nSTATUS=draining " + std::to_string(cl.workers) + " worker(s) (up to " +
+                           std::to_string(cl.shutdown_timeout.count()) + " ms)");
+  };
+  const int status = run::supervise_workers(workers, [&](unsigned worker) {
+    // Lifetime: in the child, `host` is this process's own copy of the supervisor's, never run there.
+    host->after_fork_in_child();
+    if (connection_log) connection_log->set_worker(worker);
+    return serve(cl, compiled.shared_object, preopened, control_fd, host, "wasio-run worker " + std::to_string(worker),
+                 nullptr);
+  });
+  // The supervisor's host never ran a guest: ending without destroying it keeps its empty end-of-host
+  // report (the TLS stats line) out of stderr; the kernel closes its listeners.
+  std::fflush(stdout);
   std::fflush(stderr);
-
-  // From here SIGTERM / SIGINT / SIGHUP are requests to the guest (docs/shutdown.md).
-  if (control) control->handle_signals();
-  // A guest writing to a closed pipe gets errc::pipe from fd_write, as on wasmtime, instead of
-  // the whole process dying of SIGPIPE.
-  std::signal(SIGPIPE, SIG_IGN);
-  // The module is loaded and every listener open: connections queue in the backlog until it accepts.
-  if (auto sent = notifier->notify("READY=1\nSTATUS=serving " + std::to_string(host->listeners().size()) +
-                                   " listener(s)");
-      !sent)
-    std::fprintf(stderr, "wasio-run: cannot report readiness to NOTIFY_SOCKET: %s\n", std::string(message(sent.error())).c_str());
-  run::run_outcome outcome = run::run_guest(compiled.shared_object, *host);
-  if (waker) {
-    run::host_wake_channel::wake_on_sigusr1(nullptr);  // back to ignored, not to the default
-    waker.reset();
-  }
-  if (control) {
-    control->release_signals();
-    control.reset();
-  }
-  host.reset();  // closes every guest fd and listener before the process reports
-  switch (outcome.how) {
-    case run::run_outcome::ending::returned: return 0;
-    case run::run_outcome::ending::exited: return static_cast<int>(outcome.exit_code & 0xff);
-    case run::run_outcome::ending::trapped: {
-      std::string_view what = run::trap_message(outcome.trap);
-      std::fprintf(stderr, "wasio-run: trap: %.*s\n", static_cast<int>(what.size()), what.data());
-      return exit_trap;
-    }
-    case run::run_outcome::ending::failed: break;
-  }
-  return complain(outcome.error, exit_cannot_run);
+  std::_Exit(status);
 }

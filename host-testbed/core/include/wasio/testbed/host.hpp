@@ -26,6 +26,7 @@
 #include "wasio/sys/abi.hpp"
 #include "wasio/sys/fs_abi.hpp"
 #include "wasio/testbed/faults.hpp"
+#include "wasio/testbed/connection_observer.hpp"
 #include "wasio/testbed/profile.hpp"
 #include "wasio/testbed/tls.hpp"
 
@@ -88,6 +89,9 @@ struct host_config {
   std::FILE* tls_log = nullptr;
   /// Log every host call with its arguments and errno here (nullptr: no trace).
   std::FILE* trace = nullptr;
+  /// Told about every connection the guest accepts and closes, with its peer address and byte
+  /// counts (wasio-run --connection-log); nullptr: nobody. Never visible to the guest.
+  std::shared_ptr<connection_observer> connections;
   /// Host descriptors behind guest fds 0, 1, 2 (tests point them at pipes or files).
   int stdin_fd = 0, stdout_fd = 1, stderr_fd = 2;
   /// Open guest fds beyond this give errc::mfile from sock_accept and adopt_stream.
@@ -175,6 +179,10 @@ class host {
   /// Errors: notsock (not a socket), inval (not a stream socket), badf (not an open descriptor),
   /// mfile (open_fd_count() reached max_open_fds).
   result<abi::fd> adopt_stream(int native_fd);
+  /// In the child after fork(2), before anything else touches the host: gives the child its own
+  /// epoll and timer descriptors (Asio's notify_fork), so the listeners, inherited by every process,
+  /// are watched by each one separately (wasio-run --workers). The parent must not run this host.
+  void after_fork_in_child();
 
   // --- Events and sockets.
   /// `out` has room for in.size() events. Never spins: a blocked call costs no CPU (it sleeps in
