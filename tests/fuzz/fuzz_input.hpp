@@ -88,4 +88,23 @@ inline void expect_same(const char* what, std::string_view whole, std::string_vi
   std::abort();
 }
 
+/// The protocol targets' input and check: one byte N, N bytes of piece sizes, then the payload.
+/// `output_of(pieces)` runs the code under test, feeding each piece that `pieces(piece)` hands it,
+/// and returns what it produced. It runs twice, with the payload at once and in the pieces the
+/// sizes give, and the two outputs must be the same (expect_same) unless compare(payload) is false.
+template <typename OutputOf, typename Compare>
+void check_split_independence(const std::uint8_t* data, std::size_t size, const char* what, OutputOf output_of,
+                              Compare compare) {
+  fuzz_input input(data, size);
+  const std::string_view size_bytes = input.bytes(input.byte());
+  const fuzz_input sizes(reinterpret_cast<const std::uint8_t*>(size_bytes.data()), size_bytes.size());
+  const std::string_view payload = input.rest();
+  const auto whole = output_of([&](auto&& piece) { piece(payload); });
+  const auto pieced = output_of([&](auto&& piece) {
+    fuzz_input split = sizes;
+    in_pieces(payload, split, piece);
+  });
+  if (compare(payload)) expect_same(what, whole, pieced);
+}
+
 }  // namespace wasio_fuzz

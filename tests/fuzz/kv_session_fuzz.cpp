@@ -67,17 +67,8 @@ bool mentions_info(std::string_view bytes) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  wasio_fuzz::fuzz_input input(data, size);
-  const std::string_view size_bytes = input.bytes(input.byte());
-  const wasio_fuzz::fuzz_input sizes(reinterpret_cast<const std::uint8_t*>(size_bytes.data()), size_bytes.size());
-  const std::string_view sent = input.rest();
-
-  const std::string whole = replies_to([&](auto&& piece) { piece(sent); });
-  const std::string pieced = replies_to([&](auto&& piece) {
-    wasio_fuzz::fuzz_input split = sizes;
-    wasio_fuzz::in_pieces(sent, split, piece);
-  });
   // INFO reports the clients' buffer sizes, which do depend on the reads: compare without it.
-  if (!mentions_info(sent)) wasio_fuzz::expect_same("the replies", whole, pieced);
+  wasio_fuzz::check_split_independence(data, size, "the replies", [](auto&& pieces) { return replies_to(pieces); },
+                                       [](std::string_view sent) { return !mentions_info(sent); });
   return 0;
 }

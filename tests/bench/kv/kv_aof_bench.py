@@ -28,17 +28,10 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "support"))
+from resp import command  # noqa: E402
 from wasio_server import free_port, start_server, stop_process_group  # noqa: E402
 
 POLICIES = ["everysec", "always", "no"]
-
-
-def command(*args):
-    out = [b"*%d\r\n" % len(args)]
-    for a in args:
-        data = a if isinstance(a, bytes) else str(a).encode()
-        out.append(b"$%d\r\n%s\r\n" % (len(data), data))
-    return b"".join(out)
 
 
 class Conn:

@@ -32,6 +32,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "support"))
+from resp import command as resp  # noqa: E402
 from wasio_server import PROFILES, start_server, wasio_command  # noqa: E402
 
 CLIENT_TIMEOUT_S = 60
@@ -183,14 +184,6 @@ def http_connection(port, rng, stats, batches=6):
 
 
 # --- kv -----------------------------------------------------------------------------------------
-
-def resp(*args):
-    out = [b"*%d\r\n" % len(args)]
-    for a in args:
-        a = a if isinstance(a, bytes) else str(a).encode()
-        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
-    return b"".join(out)
-
 
 class RespReader:
     def __init__(self, sock):

@@ -37,20 +37,13 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "support"))
+from resp import command as encode  # noqa: E402
 from wasio_server import PROFILES, start_server, stop_process_group, free_port  # noqa: E402
 
 CLIENT_TIMEOUT_S = 120
 GUEST_DIR = "/data"
 # kv's last line after a drain: "kv: shut down cleanly (N commands), the AOF written and fsynced".
 CLEAN_SHUTDOWN = re.compile(r"kv: shut down cleanly \(\d+ commands\), the AOF written and fsynced")
-
-
-def encode(*args):
-    out = [b"*%d\r\n" % len(args)]
-    for a in args:
-        data = a if isinstance(a, bytes) else str(a).encode()
-        out.append(b"$%d\r\n%s\r\n" % (len(data), data))
-    return b"".join(out)
 
 
 def read_reply(f):
