@@ -253,6 +253,20 @@ TEST_F(CommandEngine, ConfigSetParsesRedisMemoryUnitsAndAppliesAllOrNothing) {
   EXPECT_EQ(engine_.config().normal.soft_seconds, 3);
 }
 
+// Found by kv_session_fuzz: INCR grew a value in place without the store's byte count, so a DEL
+// later took the count below zero: used_memory read 2^64-1 and every write got -OOM.
+TEST_F(CommandEngine, IncrementsKeepTheStoresByteCount) {
+  run({"SET", "k", "9"});
+  run({"SET", "n", "-10"});
+  for (int i = 0; i < 95; ++i) run({"INCR", "k"});  // 9 -> 104: one byte, then two, then three
+  EXPECT_EQ(run({"DECRBY", "n", "990"}), ":-1000\r\n");
+  EXPECT_EQ(store_.payload_bytes(), std::string("k104n-1000").size());
+  run({"DEL", "k", "n"});
+  EXPECT_EQ(store_.payload_bytes(), 0u);
+  EXPECT_EQ(store_.memory_bytes(), 0u);
+  EXPECT_EQ(run({"SET", "after", "v"}), "+OK\r\n");
+}
+
 // Found by kv_session_fuzz: an empty name was taken for "no unknown name" and the null parameter
 // behind it was dereferenced (a trap: the server and every key gone).
 TEST_F(CommandEngine, ConfigSetOfAnEmptyNameIsAnUnknownOption) {
