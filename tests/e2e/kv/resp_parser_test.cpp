@@ -158,7 +158,8 @@ TEST(RespParser, HeaderWithANulBeforeItsCrWaitsLikeRedis) {
   kv::request_limits limits;
   limits.max_inline_length = 100;
   kv::resp_parser p(limits);
-  std::string in("*1\0\r\n$4\r\nPING\r\n", 17);
+  const char raw[] = "*1\0\r\n$4\r\nPING\r\n";  // sizeof counts the NUL inside (and the last one)
+  std::string in(raw, sizeof raw - 1);
   EXPECT_EQ(p.parse(in), kv::parse_status::incomplete);
   in += std::string(100, 'x');
   EXPECT_EQ(p.parse(in), kv::parse_status::protocol_error);
