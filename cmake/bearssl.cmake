@@ -29,9 +29,9 @@ set(WASIO_GUEST_TLS_MISSING "")
 if(NOT WASIO_WANT_GUEST_TLS)
   set(WASIO_GUEST_TLS_MISSING "turned off (WASIO_WANT_GUEST_TLS=OFF)")
 elseif(NOT WASIO_BEARSSL_SOURCE_DIR OR NOT EXISTS "${WASIO_BEARSSL_SOURCE_DIR}/src/ssl/ssl_engine.c")
-  set(WASIO_GUEST_TLS_MISSING
-      "BearSSL's source package is missing: no ${PROJECT_SOURCE_DIR}/.cache/bearssl/bearssl-*/src/ssl/ssl_engine.c "
-      "(scripts/setup.sh fetches it with `apt-get source bearssl`; or set WASIO_BEARSSL_SOURCE_DIR)")
+  string(CONCAT WASIO_GUEST_TLS_MISSING "BearSSL's source package is missing: no src/ssl/ssl_engine.c in "
+      "WASIO_BEARSSL_SOURCE_DIR='${WASIO_BEARSSL_SOURCE_DIR}' (searched ${PROJECT_SOURCE_DIR}/.cache/bearssl/bearssl-*; "
+      "scripts/setup.sh fetches it there with `apt-get source bearssl`)")
 elseif(WASIO_TARGET_WASI)
   set(WASIO_GUEST_TLS ON)
 else()
@@ -47,8 +47,8 @@ else()
       message(STATUS "wasio: in-guest TLS: cannot ask dpkg for libbearssl-dev's version; not compared")
       set(WASIO_GUEST_TLS ON)
     elseif(NOT _native_version STREQUAL WASIO_BEARSSL_SOURCE_VERSION)
-      set(WASIO_GUEST_TLS_MISSING "BearSSL versions differ: libbearssl-dev ${_native_version}, source package "
-          "'${WASIO_BEARSSL_SOURCE_VERSION}' in ${WASIO_BEARSSL_SOURCE_DIR} (remove .cache/bearssl and run scripts/setup.sh)")
+      string(CONCAT WASIO_GUEST_TLS_MISSING "BearSSL versions differ: libbearssl-dev ${_native_version}, source "
+          "package '${WASIO_BEARSSL_SOURCE_VERSION}' in ${WASIO_BEARSSL_SOURCE_DIR} (remove .cache/bearssl, run scripts/setup.sh)")
     else()
       set(WASIO_GUEST_TLS ON)
     endif()

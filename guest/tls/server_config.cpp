@@ -204,6 +204,15 @@ result<server_config> server_config::load(std::string_view chain_path, std::stri
   return made;
 }
 
+std::string describe(const counters& c) {
+  auto n = [](std::uint64_t v) { return std::to_string(v); };
+  return "handshakes=" + n(c.handshakes) + " resumed=" + n(c.resumed) + " alpn-http/1.1=" + n(c.alpn_http11) +
+         " | refused: plain-http=" + n(c.plain_http) + " bad-handshake=" + n(c.bad_handshake) +
+         " oversized=" + n(c.oversized) + " vanished=" + n(c.vanished) + " timeouts=" + n(c.timeouts) +
+         " | after the handshake: broken=" + n(c.broken) + " close-notify=" + n(c.close_notify) +
+         " truncated=" + n(c.truncated);
+}
+
 server_config::server_config(std::unique_ptr<state> s) : state_(std::move(s)) {}
 server_config::server_config(server_config&&) noexcept = default;
 server_config& server_config::operator=(server_config&&) noexcept = default;

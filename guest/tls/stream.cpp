@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "server_state.hpp"
+#include "wasio/rt/time.hpp"
 #include "wasio/sys/sys.hpp"
 
 namespace wasio::tls {
@@ -256,6 +257,15 @@ task<result<void>> stream::handshake() {
   if (s.resumed) ++c.resumed;
   if (alpn() == "http/1.1") ++c.alpn_http11;
   co_return result<void>{};
+}
+
+task<result<void>> stream::handshake_within(rt::clock::duration timeout) {
+  auto done = co_await rt::with_timeout(timeout, handshake());
+  if (!done && done.error() == errc::timedout && !state_->end_counted) {
+    state_->end_counted = true;
+    ++state_->stats().timeouts;
+  }
+  co_return done;
 }
 
 task<result<std::size_t>> stream::read(std::span<std::byte> into) {

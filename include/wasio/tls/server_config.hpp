@@ -55,10 +55,16 @@ struct counters {
   std::uint64_t bad_handshake = 0;    // refused: not TLS, a wrong version, a malformed or unacceptable hello
   std::uint64_t oversized = 0;        // a record longer than TLS allows (before or after the handshake)
   std::uint64_t vanished = 0;         // the client closed or reset during the handshake
+  std::uint64_t timeouts = 0;         // no finished handshake within stream::handshake_within's time
   std::uint64_t broken = 0;           // after the handshake: a bad record, a bad MAC, a fatal alert
   std::uint64_t close_notify = 0;     // ended by the peer's close_notify
   std::uint64_t truncated = 0;        // ended by a TCP close without close_notify
 };
+
+/// One line of `name=value` pairs, in the shape of wasio-run's `wasio-tls:` stats line:
+/// "handshakes=N resumed=N alpn-http/1.1=N | refused: plain-http=N bad-handshake=N oversized=N
+/// vanished=N timeouts=N | after the handshake: broken=N close-notify=N truncated=N".
+std::string describe(const counters& c);
 
 /// Sizes of a connection's fixed buffers (allocated once, with the stream).
 struct buffer_sizes {

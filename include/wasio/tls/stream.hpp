@@ -39,6 +39,7 @@
 
 #include "wasio/net/tcp_stream.hpp"
 #include "wasio/result.hpp"
+#include "wasio/rt/clock.hpp"
 #include "wasio/rt/task.hpp"
 #include "wasio/rt/tcp_stream.hpp"
 #include "wasio/rt/transfer.hpp"
@@ -59,6 +60,9 @@ class stream {
 
   /// Runs the handshake to its end. Errors: proto (tls_error() says why), connaborted, the socket's.
   task<result<void>> handshake();
+  /// handshake() for at most `timeout`; a timeout is counted (counters::timeouts) and leaves the
+  /// stream unusable. Errors: timedout, and as handshake().
+  task<result<void>> handshake_within(rt::clock::duration timeout);
   /// Decrypted bytes (at least one), or 0 at end of stream (or for an empty span). Runs the
   /// handshake first if it has not been.
   task<result<std::size_t>> read(std::span<std::byte> into);
