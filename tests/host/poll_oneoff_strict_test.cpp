@@ -289,6 +289,42 @@ TEST(PollOneoff, ASubscriptionOnAClosedFdGetsBadf) {
   EXPECT_EQ(outcome.events[0].error, static_cast<std::uint16_t>(errc::badf));
 }
 
+// The host remembers which fd each subscription slot named (the lookups were most of a call with
+// thousands of idle connections): a slot that names another fd, or any change to the fd table,
+// must never report the old one.
+TEST(PollOneoff, SubscriptionSlotsThatNameOtherFdsReportTheFdsNamedNow) {
+  harness t;
+  auto [client_a, a] = t.connected_pair();
+  auto [client_b, b] = t.connected_pair();
+  test::client_send(client_a, "aa");
+  test::client_send(client_b, "bbbb");
+  auto first = poll(t.h(), {read_subscription(1, a), read_subscription(2, b), test::safety_clock()});
+  ASSERT_EQ(first.events.size(), 2u);
+  EXPECT_EQ(first.events[0].fd_readwrite.nbytes, 2u);
+  EXPECT_EQ(first.events[1].fd_readwrite.nbytes, 4u);
+  // The same slots, swapped: no fd was opened or closed in between.
+  auto swapped = poll(t.h(), {read_subscription(1, b), read_subscription(2, a), test::safety_clock()});
+  ASSERT_EQ(swapped.events.size(), 2u);
+  EXPECT_EQ(swapped.events[0].user, 1u);
+  EXPECT_EQ(swapped.events[0].fd_readwrite.nbytes, 4u);
+  EXPECT_EQ(swapped.events[1].user, 2u);
+  EXPECT_EQ(swapped.events[1].fd_readwrite.nbytes, 2u);
+  // Slot 0 named `a`; `a` is closed and a new connection opened: the slot's old answer is gone.
+  ASSERT_EQ(t.h().fd_close(a), errc::success);
+  auto closed = poll(t.h(), {read_subscription(1, a), test::safety_clock()});
+  ASSERT_EQ(closed.events.size(), 1u);
+  EXPECT_EQ(closed.events[0].error, static_cast<std::uint16_t>(errc::badf));
+  auto [client_c, c] = t.connected_pair();
+  test::client_send(client_c, "ccccccc");
+  auto reopened = poll(t.h(), {read_subscription(3, c), read_subscription(2, b), test::safety_clock()});
+  ASSERT_EQ(reopened.events.size(), 2u);
+  EXPECT_EQ(reopened.events[0].user, 3u);
+  EXPECT_EQ(reopened.events[0].fd_readwrite.nbytes, 7u);
+  EXPECT_EQ(reopened.events[1].fd_readwrite.nbytes, 4u);
+  EXPECT_EQ(t.h().fd_close(b), errc::success);
+  EXPECT_EQ(t.h().fd_close(c), errc::success);
+}
+
 TEST(PollOneoff, AnOutputArrayShorterThanTheInputIsInval) {
   harness t;
   std::vector<abi::subscription> in = {clock_subscription(1, monotonic, 0), clock_subscription(2, monotonic, 0)};

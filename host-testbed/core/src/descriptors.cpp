@@ -68,6 +68,7 @@ errc host::impl::fd_close(abi::fd fd) {
   // Sockets close with their Asio object (pending waits are cancelled); a stdio descriptor belongs to
   // the host process and is only forgotten, like wasmtime dropping its stdio handle.
   fds_.erase(it);
+  fd_table_changed();
   return errc::success;
 }
 

@@ -439,6 +439,7 @@ errc filesystem::fd_renumber(abi::fd from, abi::fd to) {
   auto moved = std::move(h_.fds_[from]);
   h_.fds_.erase(from);
   h_.fds_.erase(to);  // closes what `to` was (stdio only forgets its number)
+  h_.fd_table_changed();
   h_.io_.poll();
   moved->number = to;
   moved->read.armed = false;

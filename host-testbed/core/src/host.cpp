@@ -29,6 +29,7 @@ host::impl::~impl() {
   // Lifetime: closing every socket here queues its cancelled waits; io_'s destructor then destroys
   // those handlers without running them (they hold nothing but `this` and numbers).
   fds_.clear();
+  fd_table_changed();
 }
 
 open_fd& host::impl::add(std::unique_ptr<open_fd> entry) {
@@ -41,6 +42,7 @@ open_fd& host::impl::add(std::unique_ptr<open_fd> entry) {
   advance();
   auto& slot = fds_[entry->number];
   slot = std::move(entry);
+  fd_table_changed();
   return *slot;
 }
 

@@ -130,6 +130,15 @@ struct host::impl {
   std::unordered_map<abi::fd, std::unique_ptr<open_fd>> fds_;
   abi::fd next_fd_ = 0;
   std::atomic<bool> wake_pending_{false};
+  bool last_scan_waited_ = false;  // poll_oneoff's last scan left a subscription waiting (waits armed)
+  bool scan_saw_stdio_ = false;    // the last scan met a stdio subscription (arm_for_blocking's work)
+  struct subscribed_fd {
+    abi::fd fd = 0;
+    open_fd* f = nullptr;
+  };
+  std::vector<subscribed_fd> subscribed_;  // find_subscribed's cache, by subscription index
+  std::uint64_t fd_table_version_ = 0;
+  std::uint64_t subscribed_version_ = 0;
   std::optional<std::uint32_t> exit_code_;
   std::vector<clock_deadline> clocks_;  // reused by every poll_oneoff call
   std::vector<fd_probe> probes_;        // reused by the wasmtime-legacy scan
@@ -164,6 +173,22 @@ struct host::impl {
     auto it = fds_.find(fd);
     return it == fds_.end() ? nullptr : it->second.get();
   }
+  /// find() for subscription `index` of the current poll_oneoff call, through a cache of what each
+  /// subscription slot named last time: a guest's subscription array changes little between calls
+  /// (wasio's registry keeps it), and with 10,000 idle connections the hash lookups were most of a
+  /// call. Any change to the fd table (fd_table_changed) empties the cache.
+  open_fd* find_subscribed(std::size_t index, abi::fd fd) {
+    if (subscribed_version_ != fd_table_version_) {
+      subscribed_.clear();
+      subscribed_version_ = fd_table_version_;
+    }
+    if (index >= subscribed_.size()) subscribed_.resize(index + 1);
+    subscribed_fd& slot = subscribed_[index];
+    if (slot.f == nullptr || slot.fd != fd) slot = subscribed_fd{fd, find(fd)};
+    return slot.f;
+  }
+  /// Every insertion, removal or renumbering in fds_ calls this (find_subscribed's cache).
+  void fd_table_changed() { ++fd_table_version_; }
   open_fd& add(std::unique_ptr<open_fd> entry);
 
   // readiness.cpp

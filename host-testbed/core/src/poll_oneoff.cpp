@@ -85,6 +85,7 @@ errc host::impl::poll_oneoff(std::span<const abi::subscription> in, std::span<ab
   release_if_oversized(clocks_, in.size());
   release_if_oversized(probes_, in.size());
   release_if_oversized(uvwasi_subs_, in.size());
+  release_if_oversized(subscribed_, in.size());
   if (config.semantics == profile::uvwasi) return poll_uvwasi(in, out, nevents);
 
   // Whole-call validation, in subscription order (the first bad subscription decides).
@@ -131,12 +132,19 @@ errc host::impl::poll_oneoff(std::span<const abi::subscription> in, std::span<ab
 
   for (;;) {
     bool waiting = false;
-    std::size_t found = scan(in, out, waiting);
     // Readiness that arrived since the reactor last ran is not in the cache yet: one non-blocking
     // turn (a single epoll_wait(0), whatever the subscription count) when some subscription still
-    // waits, and a rescan if it changed anything. A call whose subscriptions are all ready costs
-    // no reactor syscall at all.
-    if (waiting && io_.poll() > 0) found = scan(in, out, waiting);
+    // waits. When the last scan left waits armed, the turn comes first and one scan suffices: a
+    // scan is the whole cost of a call with thousands of idle subscriptions (issue 19's soak:
+    // 10,000 idle connections). Otherwise the scan comes first, and the turn and a rescan only if
+    // it found a subscription waiting, so a call whose subscriptions are all ready costs no
+    // reactor syscall at all. A wait armed by this scan and completed by the next turn is seen by
+    // the next scan, in this call (nothing found) or the next.
+    const bool turned_first = last_scan_waited_;
+    if (turned_first) io_.poll();
+    std::size_t found = scan(in, out, waiting);
+    if (!turned_first && waiting && io_.poll() > 0) found = scan(in, out, waiting);
+    last_scan_waited_ = waiting;
     if (found > 0) {
       nevents = static_cast<std::uint32_t>(found);
       return errc::success;
@@ -180,19 +188,22 @@ std::size_t host::impl::scan_in_order(std::span<const abi::subscription> in, std
   std::size_t n = 0;
   std::size_t next_clock = 0;
   clock_reader clocks{realtime_offset_ns()};
-  for (const abi::subscription& s : in) {
+  scan_saw_stdio_ = false;
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    const abi::subscription& s = in[i];
     if (s.tag == tag_clock) {
       if (clocks.expired(clocks_[next_clock++])) out[n++] = event_for(s);
       continue;
     }
     const direction d = direction_of(s);
-    open_fd* f = find(s.u.fd_readwrite.file_descriptor);
+    open_fd* f = find_subscribed(i, s.u.fd_readwrite.file_descriptor);
     abi::event e = event_for(s);
     if (f == nullptr) {
       e.error = static_cast<std::uint16_t>(errc::badf);
       out[n++] = e;
       continue;
     }
+    scan_saw_stdio_ = scan_saw_stdio_ || f->kind == fd_kind::stdio;
     if (f->kind == fd_kind::directory) {
       // A directory has nothing to read or write through fd_read/fd_write: not pollable.
       e.error = static_cast<std::uint16_t>(errc::badf);
@@ -245,10 +256,12 @@ std::size_t host::impl::scan_wasmtime_legacy(std::span<const abi::subscription> 
   // the not-ready ones are cache reads, so only ready fds cost a syscall.
   probes_.resize(in.size());
   bool any_ready = false;
+  scan_saw_stdio_ = false;
   for (std::size_t i = 0; i < in.size(); ++i) {
     const abi::subscription& s = in[i];
     if (s.tag == tag_clock) continue;
-    open_fd* f = find(s.u.fd_readwrite.file_descriptor);
+    open_fd* f = find_subscribed(i, s.u.fd_readwrite.file_descriptor);
+    scan_saw_stdio_ = scan_saw_stdio_ || (f != nullptr && f->kind == fd_kind::stdio);
     probes_[i] = f != nullptr ? probe(*f, direction_of(s), waiting) : fd_probe{};
     any_ready = any_ready || probes_[i].ready;
   }
@@ -258,7 +271,7 @@ std::size_t host::impl::scan_wasmtime_legacy(std::span<const abi::subscription> 
     for (std::size_t i = 0; i < in.size(); ++i) {
       const abi::subscription& s = in[i];
       if (s.tag != tag) continue;
-      open_fd* f = find(s.u.fd_readwrite.file_descriptor);
+      open_fd* f = find_subscribed(i, s.u.fd_readwrite.file_descriptor);
       const fd_probe& p = probes_[i];
       abi::event e = event_for(s);
       if (tag == tag_fd_read) {
@@ -281,10 +294,13 @@ std::size_t host::impl::scan_wasmtime_legacy(std::span<const abi::subscription> 
 }
 
 void host::impl::arm_for_blocking(std::span<const abi::subscription> in) {
-  // Sockets were armed by their probes; stdio is polled directly and needs its watcher armed here.
-  for (const abi::subscription& s : in) {
+  // Sockets were armed by their probes; stdio is polled directly and needs its watcher armed here
+  // (nothing to do when the scan met no stdio subscription: the common server case).
+  if (!scan_saw_stdio_) return;
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    const abi::subscription& s = in[i];
     if (s.tag == tag_clock) continue;
-    open_fd* f = find(s.u.fd_readwrite.file_descriptor);
+    open_fd* f = find_subscribed(i, s.u.fd_readwrite.file_descriptor);
     if (f != nullptr && f->kind == fd_kind::stdio) arm(*f, direction_of(s));
   }
 }
