@@ -52,6 +52,9 @@ void http_server::update_date() {
 wasio::task<void> http_server::keep_date_current() {
   for (;;) {
     update_date();
+#if WASIO_HAVE_GUEST_TLS
+    report_tls(false);
+#endif
     // Wake just after the next wall-clock second so the header changes when the second does.
     auto now = wasio::sys::clock_time_get(wasio::abi::clockid::realtime, 1'000'000);
     const std::uint64_t into_second = now ? *now % 1'000'000'000 : 0;
@@ -74,6 +77,9 @@ wasio::task<wasio::result<void>> http_server::run(std::vector<rt::tcp_listener>&
     if (listener.is_open()) (void)listener.close();  // new clients are refused from here
   auto drained = co_await connections.join_within(svc.drain_timeout());
   connections_ = nullptr;
+#if WASIO_HAVE_GUEST_TLS
+  report_tls(true);
+#endif
   co_return drained;
 }
 
@@ -103,7 +109,21 @@ wasio::task<void> http_server::accept_loop(rt::tcp_listener& listener, rt::stop_
       log_, shutdown, descriptor_pause);
 }
 
-wasio::task<bool> http_server::write_out(rt::tcp_stream& stream, std::string& output) {
+namespace {
+// Ends the sending side: a FIN; over TLS a close_notify first. False when the peer is gone.
+wasio::task<bool> end_sending(rt::tcp_stream& stream) {
+  co_return static_cast<bool>(stream.shutdown(wasio::net::shutdown_how::write));
+}
+#if WASIO_HAVE_GUEST_TLS
+wasio::task<bool> end_sending(wasio::tls::stream& stream) {
+  auto done = co_await rt::with_timeout(linger_time, stream.shutdown());
+  co_return static_cast<bool>(done);
+}
+#endif
+}  // namespace
+
+template <class Stream>
+wasio::task<bool> http_server::write_out(Stream& stream, std::string& output) {
   // Usually the socket takes it all at once: try that without arming a timer.
   auto first = stream.try_write(wasio::as_bytes(output));
   if (!first && first.error() != errc::again) {
@@ -122,7 +142,8 @@ wasio::task<bool> http_server::write_out(rt::tcp_stream& stream, std::string& ou
   co_return ok;
 }
 
-wasio::task<bool> http_server::send_file(rt::tcp_stream& stream, file_body& body) {
+template <class Stream>
+wasio::task<bool> http_server::send_file(Stream& stream, file_body& body) {
   // One chunk per connection while it streams: a slow reader holds this much, whatever the file's
   // size, and waits in write_all (its TCP window is the backpressure).
   const std::size_t chunk = static_cast<std::size_t>(std::min<std::uint64_t>(file_chunk_size, body.remaining));
@@ -149,9 +170,11 @@ wasio::task<bool> http_server::send_file(rt::tcp_stream& stream, file_body& body
   co_return true;
 }
 
-wasio::task<void> http_server::linger(rt::tcp_stream& stream) {
+template <class Stream>
+wasio::task<void> http_server::linger(Stream& stream) {
   // A peer that already reset makes shutdown fail; then there is nothing left to wait for.
-  if (!stream.shutdown(wasio::net::shutdown_how::write)) co_return;
+  const bool ended = co_await end_sending(stream);
+  if (!ended) co_return;
   std::array<std::byte, 4096> sink;
   const rt::clock::time_point until = rt::clock::now() + linger_time;
   std::size_t discarded = 0;
@@ -168,7 +191,20 @@ wasio::task<void> http_server::refuse(rt::tcp_stream stream, [[maybe_unused]] sl
   std::string output;
   append_response(output, response{status::service_unavailable, "text/plain", "Service Unavailable\n", {}},
                   date_.value(), framing{.close = true});
-  if (co_await write_out(stream, output)) co_await linger(stream);
+#if WASIO_HAVE_GUEST_TLS
+  if (tls_ != nullptr) {
+    // The refusal is said over TLS too (the client could not read it otherwise).
+    auto secured = wasio::tls::stream::accept(std::move(stream), *tls_);
+    if (!secured) co_return;
+    auto hello = co_await secured->handshake_within(config_.head_timeout);
+    if (!hello) co_return;
+    const bool written = co_await write_out(*secured, output);
+    if (written) co_await linger(*secured);
+    co_return;
+  }
+#endif
+  const bool written = co_await write_out(stream, output);
+  if (written) co_await linger(stream);
 }
 
 rt::clock::duration http_server::timeout_for(connection_phase phase) const {
@@ -182,6 +218,42 @@ rt::clock::duration http_server::timeout_for(connection_phase phase) const {
 }
 
 wasio::task<void> http_server::serve(rt::tcp_stream stream, [[maybe_unused]] slot counted) {
+#if WASIO_HAVE_GUEST_TLS
+  if (tls_ != nullptr) {
+    co_await serve_tls(std::move(stream));
+    co_return;
+  }
+#endif
+  co_await converse(stream);
+}
+
+#if WASIO_HAVE_GUEST_TLS
+wasio::task<void> http_server::serve_tls(rt::tcp_stream tcp) {
+  auto stream = wasio::tls::stream::accept(std::move(tcp), *tls_);
+  if (!stream) {
+    stats_.count(error_kind::io);
+    co_return;
+  }
+  // A client stuck in its handshake gets what a slow request head gets: head_timeout.
+  auto hello = co_await stream->handshake_within(config_.head_timeout);
+  if (!hello) co_return;  // counted by the TLS layer (tls::counters), never an HTTP error
+  co_await converse(*stream);
+  // close_notify if linger has not sent one (the peer's close_notify was already answered by BearSSL).
+  const bool ended = co_await end_sending(*stream);
+  (void)ended;
+}
+
+void http_server::report_tls(bool final) {
+  if (tls_ == nullptr) return;
+  std::string line = wasio::tls::describe(tls_->stats());
+  if (!final && line == tls_reported_) return;
+  tls_reported_ = line;
+  std::fprintf(stderr, "http: tls: %s\n", line.c_str());
+}
+#endif
+
+template <class Stream>
+wasio::task<void> http_server::converse(Stream& stream) {
   http_connection connection(context_);
   // Reads between requests go to a small buffer in this frame, so an idle keep-alive connection
   // holds no heap buffer; a request under way reads into read_buffer_bytes, given back when idle.

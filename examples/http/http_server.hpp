@@ -46,6 +46,9 @@
 #include "wasio/rt/tcp_listener.hpp"
 #include "wasio/rt/tcp_stream.hpp"
 #include "wasio/rt/task.hpp"
+#if WASIO_HAVE_GUEST_TLS
+#include "wasio/tls/stream.hpp"
+#endif
 
 namespace http {
 
@@ -67,6 +70,12 @@ class http_server {
 
   /// Serves `files`' mounts (GET and HEAD) from now on; `files` must outlive the server.
   void serve_static(static_files& files) { context_.statics = &files; }
+#if WASIO_HAVE_GUEST_TLS
+  /// Does TLS itself on every connection from now on (in-guest TLS, docs/tls.md): a handshake
+  /// within head_timeout, then the same conversation over the TLS stream. `tls` must outlive the
+  /// server. Its counters go to stderr once a second while they change, and at the end of run().
+  void serve_tls(wasio::tls::server_config& tls) { tls_ = &tls; }
+#endif
 
   const server_config& config() const { return config_; }
   const server_stats& stats() const { return stats_; }
@@ -94,17 +103,28 @@ class http_server {
   /// Spawns a connection's task into the drain's group while run() serves, else onto the runtime.
   void spawn_connection(wasio::task<void> t);
   wasio::task<void> serve(wasio::rt::tcp_stream stream, slot counted);
+  /// One client's conversation, over a plain or a TLS stream (the same code for both).
+  template <class Stream>
+  wasio::task<void> converse(Stream& stream);
+#if WASIO_HAVE_GUEST_TLS
+  /// The handshake, then converse() over TLS, then close_notify.
+  wasio::task<void> serve_tls(wasio::rt::tcp_stream stream);
+  void report_tls(bool final);
+#endif
   wasio::task<void> refuse(wasio::rt::tcp_stream stream, slot counted);
   wasio::task<void> keep_date_current();
   /// The deadline a connection gets when it enters `phase`.
   wasio::rt::clock::duration timeout_for(connection_phase phase) const;
   /// Streams a static file body in file_chunk_size pieces; false when the peer failed, stopped
   /// taking a chunk within send_timeout, or the file ended early (the connection must close).
-  wasio::task<bool> send_file(wasio::rt::tcp_stream& stream, file_body& body);
+  template <class Stream>
+  wasio::task<bool> send_file(Stream& stream, file_body& body);
   /// Writes all of `output` and clears it; false when the peer failed or stopped taking it.
-  wasio::task<bool> write_out(wasio::rt::tcp_stream& stream, std::string& output);
+  template <class Stream>
+  wasio::task<bool> write_out(Stream& stream, std::string& output);
   /// Shuts down sending, then reads and discards until the peer closes or a short grace ends.
-  wasio::task<void> linger(wasio::rt::tcp_stream& stream);
+  template <class Stream>
+  wasio::task<void> linger(Stream& stream);
   void update_date();
 
   wasio::rt::runtime& rt_;
@@ -116,6 +136,10 @@ class http_server {
   wasio::rt::error_log log_{"http"};
   wasio::rt::service* service_ = nullptr;        // while run() serves
   wasio::rt::task_group* connections_ = nullptr;  // while run() serves
+#if WASIO_HAVE_GUEST_TLS
+  wasio::tls::server_config* tls_ = nullptr;      // in-guest TLS on every connection when set
+  std::string tls_reported_;                      // the counters last printed
+#endif
 };
 
 }  // namespace http

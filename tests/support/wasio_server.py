@@ -35,13 +35,28 @@ PROFILES = ["strict", "wasmtime-legacy", "uvwasi"]
 UVWASI_MAX_POLL_WAIT_MS = "20"
 
 
-def wasio_command(program, profile, wasio_run=None, env_extra=None, tcplisten="127.0.0.1:0", tls=None):
+GUEST_TLS_DIR = "/certs"  # where guest_tls pre-opens the certificate's folder
+
+
+def wasio_command(program, profile, wasio_run=None, env_extra=None, tcplisten="127.0.0.1:0", tls=None,
+                  guest_tls=None):
     """(command, env) running `program` (a list: path, then arguments) as a wasio guest listening on
     `tcplisten` under host profile `profile`. env_extra reaches the guest's environment either way
     (for a .wasm through wasio-run --env). tls=(CERT, KEY) makes the listener a TLS one
     (--tlslisten/--tls-cert/--tls-key, natively WASIO_TLSLISTEN/WASIO_TLS_CERT/WASIO_TLS_KEY).
-    Raises SystemExit when a .wasm needs a missing wasio-run."""
+    guest_tls=(CERT, KEY) makes the guest do TLS itself (in-guest TLS, docs/tls.md) on a plain TCP
+    listener: the certificate's folder is pre-opened read-only as /certs (--dir-ro, natively
+    WASIO_DIR_RO) and the program gets --tls-cert=/certs/NAME --tls-key=/certs/NAME (both files
+    must be in one folder). Raises SystemExit when a .wasm needs a missing wasio-run."""
     path, arguments = program[0], list(program[1:])
+    dirs_ro = []
+    if guest_tls:
+        folder = os.path.dirname(os.path.abspath(guest_tls[0]))
+        if os.path.dirname(os.path.abspath(guest_tls[1])) != folder:
+            raise SystemExit("FAIL: guest_tls needs the certificate and the key in one folder")
+        dirs_ro.append(f"{folder}::{GUEST_TLS_DIR}")
+        arguments += [f"--tls-cert={GUEST_TLS_DIR}/{os.path.basename(guest_tls[0])}",
+                      f"--tls-key={GUEST_TLS_DIR}/{os.path.basename(guest_tls[1])}"]
     env = dict(os.environ)
     env_extra = dict(env_extra or {})
     if profile == "uvwasi" and "WASIO_MAX_POLL_WAIT_MS" not in env_extra:
@@ -55,6 +70,8 @@ def wasio_command(program, profile, wasio_run=None, env_extra=None, tcplisten="1
         command = [wasio_run, "--tcplisten", tcplisten, "--profile", profile]
         if tls:
             command[1:3] = ["--tlslisten", tcplisten, "--tls-cert", tls[0], "--tls-key", tls[1]]
+        for spec in dirs_ro:
+            command += ["--dir-ro", spec]
         for name, value in env_extra.items():
             command += ["--env", f"{name}={value}"]
         return command + [path] + arguments, env
@@ -62,6 +79,8 @@ def wasio_command(program, profile, wasio_run=None, env_extra=None, tcplisten="1
         env.update({"WASIO_TLSLISTEN": tcplisten, "WASIO_TLS_CERT": tls[0], "WASIO_TLS_KEY": tls[1]})
     else:
         env["WASIO_TCPLISTEN"] = tcplisten
+    if dirs_ro:
+        env["WASIO_DIR_RO"] = ",".join(dirs_ro)
     env["WASIO_PROFILE"] = profile
     env.update(env_extra)
     return [path] + arguments, env
@@ -202,9 +221,10 @@ def start_server(command, env=None, ready=None, listening=LISTENING, **options):
     return server
 
 
-def start_wasio_server(program, profile, wasio_run=None, ready=None, env_extra=None, tls=None, **options):
+def start_wasio_server(program, profile, wasio_run=None, ready=None, env_extra=None, tls=None, guest_tls=None,
+                       **options):
     """start_server for `program` (path and arguments) run as wasio_command runs it."""
-    command, env = wasio_command(program, profile, wasio_run, env_extra, tls=tls)
+    command, env = wasio_command(program, profile, wasio_run, env_extra, tls=tls, guest_tls=guest_tls)
     return start_server(command, env, ready, **options)
 
 

@@ -2,13 +2,13 @@
 """An example server under the host's fault layer (wasio-run --faults SEED, natively WASIO_FAULTS),
 with clients that check every answer they get.
 
-usage: faults_e2e.py --example echo|http|kv --profile P [--wasio-run PATH] [--seeds 1,2] [--rate R]
+usage: faults_e2e.py --example echo|echo_poll|http|kv|syslog|wakeup --profile P [--wasio-run PATH] [--seeds 1,2] [--rate R]
                      [--connections N] -- PROGRAM
 
 The host injects again and intr, short reads and writes, resets, aborted and mfile accepts,
 spurious and delayed poll events and realtime clock steps (docs/testing.md). Per seed:
-- echo: connections send random bytes in random pieces, half-close, and read to the end: what comes
-  back is exactly what was sent, or (on a connection the host reset) a prefix of it.
+- echo, echo_poll: connections send random bytes in random pieces, half-close, and read to the end:
+  what comes back is exactly what was sent, or (on a connection the host reset) a prefix of it.
 - http: keep-alive connections send pipelined batches of GET / and POST /echo with unique bodies:
   every response that arrives is complete, in order and the right one; a connection that ends early
   is reconnected.
@@ -16,18 +16,28 @@ spurious and delayed poll events and realtime clock steps (docs/testing.md). Per
   exactly one per acknowledged call unless a cut connection may have lost a reply in between (then
   they still rise), and at the end every acknowledged SET's value and every counter (at least its
   last acknowledged value) is read back.
+- syslog: connections send octet-counted RFC 5424 frames, each with a unique id, in random pieces,
+  half-close and wait for the receiver to close: in its JSON output each connection's messages are
+  there exactly once, unchanged and in order, all of them or (on a connection the host reset) the
+  first few; nothing else is there.
+- wakeup (its control listener): wakers connect, write one byte, half-close and wait for the guest
+  to close, sending again on a new connection after a reset (docs/wakeup.md): the wake bytes the
+  guest counts are no more than were sent, and fall short of the wakers by no more than the resets
+  injected; a spurious event or an aborted accept is never a wake.
 Then SIGTERM: the server must drain and exit 0 (no trap, no hang), and say how many faults it
 injected; connections cut short must be no more than the resets and aborted accepts injected.
 Prints "N passed, M failed" (one per seed). Timeouts only guard against hangs.
 """
 
 import argparse
+import json
 import os
 import random
 import re
 import signal
 import socket
 import sys
+import tempfile
 import threading
 import time
 
@@ -120,6 +130,111 @@ def echo_connection(port, rng, stats):
         stats["cut"] += 1
     else:
         stats["wrong"].append(f"echo: {len(got)} bytes back of {len(payload)}, not a prefix")
+
+
+# --- syslog -------------------------------------------------------------------------------------
+
+def syslog_connection(port, rng, stats, tag, sent):
+    """Sends octet-counted frames; records them in sent[tag] (the receiver's output is checked after
+    it stopped, in syslog_verify)."""
+    count = rng.randint(1, 40)
+    messages = []
+    for i in range(count):
+        body = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789 ") for _ in range(rng.randint(1, 300)))
+        messages.append(f"{tag}.{i} {body.strip() or 'x'}")
+    wire = b"".join(b"%d %s" % (len(frame), frame) for frame in
+                    (f"<14>1 2026-12-01T00:00:00Z faults-host faults - - - {m}".encode() for m in messages))
+    s = connect_or_cut(port, stats)
+    if s is None:  # counted as cut already; none of its messages may show up
+        return
+    sent[tag] = messages
+    with s:
+        try:
+            at = 0
+            while at < len(wire):
+                n = rng.randint(1, 2048)
+                s.sendall(wire[at:at + n])
+                at += n
+            s.shutdown(socket.SHUT_WR)
+            while recv_some(s):  # the receiver closes once it has read every frame
+                pass
+        except Cut:
+            pass
+        except OSError as e:  # reset (ENOTCONN, EPIPE, ECONNRESET): syslog_verify sees what arrived
+            if isinstance(e, (socket.timeout, TimeoutError)):
+                raise
+
+
+def syslog_verify(output_path, sent, stats):
+    """Every connection's messages in the output exactly once, unchanged, in order: all of them, or the
+    first few for a connection the host cut (counted as cut); nothing that was not sent."""
+    delivered = {}
+    with open(output_path, "rb") as f:
+        for number, raw in enumerate(f, 1):
+            try:
+                message = json.loads(raw).get("message", "")
+            except ValueError as e:
+                stats["wrong"].append(f"syslog: output line {number} is not JSON ({e})")
+                continue
+            tag, _, rest = message.partition(".")
+            index = rest.split(" ", 1)[0]
+            if tag not in sent or not index.isdigit() or int(index) >= len(sent[tag]) or sent[tag][int(index)] != message:
+                stats["wrong"].append(f"syslog: a message that was never sent: {message[:80]!r}")
+                continue
+            delivered.setdefault(tag, []).append(int(index))
+    for tag, messages in sent.items():
+        got = delivered.get(tag, [])
+        stats["answered"] += len(got)
+        if got != list(range(len(got))):
+            stats["wrong"].append(f"syslog: connection {tag} delivered {got[:12]}..., not its first messages once each in order")
+        elif len(got) == len(messages):
+            stats["exact"] += 1
+        else:
+            stats["cut"] += 1
+
+
+# --- wakeup -------------------------------------------------------------------------------------
+
+def wake_once(port, stats):
+    """One waker, as docs/wakeup.md says a waker works: connect, one byte, half-close, and wait until
+    the guest closes; a reset means the guest closed the connection before reading the byte (to make
+    room for another waker, or the host aborted the accept), so the waker sends it again on a new
+    connection. Returns how many bytes it sent (the retries included)."""
+    sent = 0
+    for _ in range(10):
+        try:
+            with connect(port) as s:
+                s.sendall(b"w")
+                sent += 1
+                s.shutdown(socket.SHUT_WR)
+                while s.recv(16):
+                    pass
+            return sent  # the guest read to the end of the stream and closed it
+        except (socket.timeout, TimeoutError):
+            raise
+        except OSError:  # ECONNRESET, EPIPE, ENOTCONN: try again
+            continue
+    stats["wrong"].append("wakeup: a waker was reset 10 times in a row: its wake never got through")
+    return sent
+
+
+WOKEN_LINE = re.compile(rb"wakeup: woken \(\d+ of \d+, (\d+) wake bytes?\)")
+
+
+def wakeup_verify(output_path, wakers, sent, counts, stats):
+    """The guest counted no more wake bytes than were sent, and lost no more wakers' bytes than the
+    resets injected (a reset shuts the connection both ways: the waker sees an end of stream and
+    cannot tell its byte was never read)."""
+    with open(output_path, "rb") as f:
+        counted = sum(int(m.group(1)) for m in WOKEN_LINE.finditer(f.read()))
+    lost_at_most = counts.get("reset", 0)
+    stats["answered"] = counted
+    if counted > sent:
+        stats["wrong"].append(f"wakeup: {counted} wake bytes counted, only {sent} sent (a spurious event made a wake)")
+    elif counted < wakers - lost_at_most:
+        stats["wrong"].append(f"wakeup: {counted} wake bytes counted for {wakers} wakers ({sent} bytes sent), "
+                              f"more lost than the {lost_at_most} resets injected")
+    stats["exact"], stats["cut"] = min(counted, wakers), max(0, wakers - counted)
 
 
 # --- http ---------------------------------------------------------------------------------------
@@ -286,7 +401,7 @@ def kv_verify(port, state, stats):
 # --- driver -------------------------------------------------------------------------------------
 
 def run_clients(example, port, seed, connections):
-    stats = {"exact": 0, "cut": 0, "answered": 0, "wrong": []}
+    stats = {"exact": 0, "cut": 0, "answered": 0, "wrong": [], "sent": {}, "wake_bytes": 0, "wakers": 0}
     lock = threading.Lock()
     kv_state = {}
     threads = []
@@ -295,20 +410,31 @@ def run_clients(example, port, seed, connections):
     def work(index):
         rng = random.Random(seed * 1000 + index)
         local = {"exact": 0, "cut": 0, "answered": 0, "wrong": []}
+        local_sent, local_wakes = {}, [0, 0]  # wake bytes sent, wakers
         try:
-            for _ in range(connections // workers):
-                if example == "echo":
+            for c in range(connections // workers):
+                if example in ("echo", "echo_poll"):
                     echo_connection(port, rng, local)
                 elif example == "http":
                     http_connection(port, rng, local)
+                elif example == "syslog":
+                    syslog_connection(port, rng, local, f"s{seed}w{index}c{c}", local_sent)
+                elif example == "wakeup":
+                    local_wakes[0] += wake_once(port, local)
+                    local_wakes[1] += 1
             if example == "kv":
                 kv_client(port, rng, local, index, kv_state)
         except (socket.timeout, TimeoutError) as e:
             local["wrong"].append(f"{example}: a client timed out ({e}): the server hangs")
+        except Exception as e:  # a client error the driver does not expect: fail loudly, not by omission
+            local["wrong"].append(f"{example}: a client failed: {type(e).__name__}: {e}")
         with lock:
             for k in ("exact", "cut", "answered"):
                 stats[k] += local[k]
             stats["wrong"] += local["wrong"]
+            stats["sent"].update(local_sent)
+            stats["wake_bytes"] += local_wakes[0]
+            stats["wakers"] += local_wakes[1]
 
     for i in range(workers):
         t = threading.Thread(target=work, args=(i,))
@@ -329,7 +455,11 @@ def run_seed(args, seed):
     else:
         command, env = wasio_command(program, args.profile, args.wasio_run,
                                      env_extra={"WASIO_FAULTS": str(seed), "WASIO_FAULT_RATE": str(args.rate)})
-    server = start_server(command, env, name=args.example, quiet=True)
+    if args.example == "wakeup":
+        command.append("--wakes")
+        command.append(str(10 ** 9))  # until SIGTERM
+    output = tempfile.NamedTemporaryFile(prefix=f"faults-{args.example}-", suffix=".out")
+    server = start_server(command, env, name=args.example, quiet=True, stdout=output)
     problems = []
     try:
         stats = run_clients(args.example, server.port, seed, args.connections)
@@ -342,12 +472,17 @@ def run_seed(args, seed):
         server.stop()
     said = "".join(server.stderr_lines)
     counts = counts_of(said)
-    problems += stats["wrong"]
     if code != 0:
         problems.append(f"exit status {code} after SIGTERM, not 0 (134 is a guest trap, None a hang)")
     if counts is None:
         problems.append("no 'wasio: faults injected' line at exit")
         counts = {"total": 0}
+    if args.example == "syslog":
+        syslog_verify(output.name, stats["sent"], stats)
+    elif args.example == "wakeup":
+        wakeup_verify(output.name, stats["wakers"], stats["wake_bytes"], counts, stats)
+    output.close()
+    problems += stats["wrong"]
     allowed_cuts = counts.get("reset", 0) + counts.get("accept_aborted", 0)
     if stats["cut"] > allowed_cuts:
         problems.append(f"{stats['cut']} connections cut short, but only {allowed_cuts} resets and aborted accepts "
@@ -366,7 +501,7 @@ def run_seed(args, seed):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--example", required=True, choices=["echo", "http", "kv"])
+    parser.add_argument("--example", required=True, choices=["echo", "echo_poll", "http", "kv", "syslog", "wakeup"])
     parser.add_argument("--profile", required=True, choices=PROFILES)
     parser.add_argument("--wasio-run")
     parser.add_argument("--seeds", default="1,2", help="comma-separated seeds, or FIRST-LAST")

@@ -8,8 +8,12 @@ back followed by the server's close_notify; reset clients abort with SO_LINGER 0
 half right after their first bytes (often mid-handshake). Then one more client proves the server
 still serves.
 
-usage: tls_echo_e2e.py --profile P [--wasio-run PATH] [--clients N] [--max-size B] [--half-closes N]
-                       [--resets N] [--seed S] -- PROGRAM
+usage: tls_echo_e2e.py --profile P [--wasio-run PATH] [--guest-tls] [--key ec|rsa] [--clients N] [--max-size B]
+                       [--half-closes N] [--resets N] [--seed S] -- PROGRAM
+
+--guest-tls: the echo does TLS itself (in-guest TLS, BearSSL), given --tls-cert/--tls-key in a
+pre-opened /certs; the same clients, the same checks (the half-close clients' bytes are all echoed
+before the server reads their close_notify, which it then answers with its own).
 
 Timeouts only guard against hangs; nothing is asserted about speed.
 """
@@ -217,14 +221,17 @@ def main():
     parser.add_argument("--half-closes", type=int, default=15)
     parser.add_argument("--resets", type=int, default=10)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--guest-tls", action="store_true", help="the guest does TLS itself (in-guest TLS)")
+    parser.add_argument("--key", choices=["ec", "rsa"], default="ec", help="the certificate's key type")
     parser.add_argument("program", help="the echo server (after --)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="wasio-tls-echo-") as folder:
-        cert, key = make_certificate(folder)
+        cert, key = make_certificate(folder, args.key)
         context = ssl.create_default_context(cafile=cert)
+        where = {"guest_tls": (cert, key)} if args.guest_tls else {"tls": (cert, key)}
         server = start_wasio_server([args.program], args.profile, args.wasio_run, ready=re.compile("echo: serving"),
-                                    tls=(cert, key), quiet=True)
+                                    quiet=True, **where)
         try:
             rng = random.Random(args.seed)
             ok = run_load(server.port, context, rng, args.clients, args.min_size, args.max_size, args.half_closes,

@@ -5,11 +5,18 @@ over https, then every bad input of issue 15 (plain HTTP, garbage, a truncated C
 leaving mid-handshake, a renegotiation, an oversized record), each counted in the host's stats line,
 and the server still serving afterwards.
 
-usage: tls_http_e2e.py --profile P [--wasio-run PATH] [--only NAME]... -- PROGRAM
+usage: tls_http_e2e.py --profile P [--wasio-run PATH] [--guest-tls] [--key ec|rsa] [--only NAME]... -- PROGRAM
 
 PROGRAM ending in .wasm runs under `wasio-run --tlslisten 127.0.0.1:0 --tls-cert C --tls-key K`;
 anything else natively with WASIO_TLSLISTEN, WASIO_TLS_CERT and WASIO_TLS_KEY. The certificate is a
 throw-away one made with `openssl req -x509` (as the README shows). Timeouts only guard against hangs.
+
+--guest-tls: the same clients against the guest doing TLS itself (issue 21, in-guest TLS on
+BearSSL): a plain TCP listener, the certificate's folder pre-opened as /certs and the program given
+--tls-cert/--tls-key. What differs is what BearSSL offers: TLS 1.2 only (a 1.3-only client gets a
+clean handshake failure), resumption by session ID in TLS 1.2, renegotiation refused with a warning
+alert (the connection goes on, or the client gives up; nothing to count), counters in the guest's
+own "http: tls:" line.
 """
 
 import argparse
@@ -28,12 +35,15 @@ from wasio_server import PROFILES, start_wasio_server  # noqa: E402
 
 READY = re.compile(r"http: serving")
 GUARD_S = 30
-STATS = re.compile(r"wasio-tls: (.*)")
+# The host's stats line (wasio-run), or a guest's own (in-guest TLS: "http: tls: ...", "echo: tls: ...").
+STATS = re.compile(r"(?:wasio-tls|\w+: tls): (.*)")
 
 
-def make_certificate(folder):
+def make_certificate(folder, key_type="ec"):
+    """A throw-away self-signed certificate for localhost: key_type "ec" (P-256) or "rsa" (2048 bits)."""
     cert, key = os.path.join(folder, "cert.pem"), os.path.join(folder, "key.pem")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+    new_key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"] if key_type == "ec" else ["-newkey", "rsa:2048"]
+    subprocess.run(["openssl", "req", "-x509"] + new_key + ["-nodes",
                     "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=localhost",
                     "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
                    check=True, capture_output=True, timeout=GUARD_S)
@@ -163,8 +173,20 @@ def check_s_client_sni(port, cert):
     expect(code == 0 and b"Hello, World!" in out, "a connection with another SNI name was not served")
 
 
-def check_resumption(port, cert, folder):
-    for flag in ["-tls1_2", "-tls1_3"]:
+def check_guest_versions(port, cert):
+    """In-guest TLS: TLS 1.2 with ALPN; a TLS 1.3-only client fails its handshake cleanly (an alert)."""
+    text = s_client(port, cert, "-tls1_2", "-alpn", "h2,http/1.1")
+    expect("Protocol  : TLSv1.2" in text or "New, TLSv1.2" in text, "-tls1_2: not TLSv1.2")
+    expect("ALPN protocol: http/1.1" in text, "ALPN http/1.1 not seen")
+    code, out, err = run(["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-CAfile", cert, "-tls1_3",
+                          "-servername", "localhost"], REQUEST)
+    text = (out + err).decode(errors="replace")
+    expect(code != 0 and "Hello, World!" not in text, f"a TLS 1.3-only client was served: {text[-300:]}")
+    expect("alert" in text, f"no alert for a TLS 1.3-only client: {text[-300:]}")
+
+
+def check_resumption(port, cert, folder, versions=("-tls1_2", "-tls1_3")):
+    for flag in versions:
         session = os.path.join(folder, f"session{flag}.pem")
         first = s_client(port, cert, flag, "-sess_out", session)
         expect("New, TLS" in first, f"{flag}: the first connection was not a new session")
@@ -240,7 +262,7 @@ def client_hello():
     return outgoing.read()
 
 
-def check_bad_input(server, port, cert):
+def check_bad_input(server, port, cert, guest_tls=False):
     before = stats_of(server)
     get = lambda name: before.get(name, 0)  # noqa: E731
     answer = raw_exchange(port, b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
@@ -264,6 +286,20 @@ def check_bad_input(server, port, cert):
                     pass
             except (ssl.SSLError, OSError):
                 pass
+    if guest_tls:
+        # BearSSL refuses a renegotiation with a no_renegotiation warning: nothing is counted, the
+        # client gives up or goes on; the server must just go on serving.
+        process = subprocess.Popen(["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-tls1_2", "-CAfile",
+                                    cert], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        try:
+            process.communicate(b"R\n", timeout=GUARD_S)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+        seen = wait_for_counts(server, {"plain-http": get("plain-http") + 1, "bad-handshake": get("bad-handshake") + 1,
+                                        "vanished": get("vanished") + 2, "oversized": get("oversized") + 2})
+        print(f"     stats after the bad input: {seen}", flush=True)
+        return
     # A TLS 1.2 renegotiation ('R' on s_client's input), stdin kept open until the server acted.
     process = subprocess.Popen(["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-tls1_2", "-CAfile", cert],
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -285,6 +321,8 @@ def main():
     parser.add_argument("--profile", required=True, choices=PROFILES)
     parser.add_argument("--wasio-run", help="the wasio-run program (needed for .wasm)")
     parser.add_argument("--only", action="append", default=[], help="run only this check (repeatable)")
+    parser.add_argument("--guest-tls", action="store_true", help="the guest does TLS itself (in-guest TLS)")
+    parser.add_argument("--key", choices=["ec", "rsa"], default="ec", help="the certificate's key type")
     parser.add_argument("program", help="the server under test (after --)")
     args = parser.parse_args()
     for tool in ["curl", "wrk", "h2load", "openssl"]:
@@ -293,28 +331,41 @@ def main():
 
     checks = Checks(args.only)
     with tempfile.TemporaryDirectory(prefix="wasio-tls-e2e-") as folder:
-        cert, key = make_certificate(folder)
-        server = start_wasio_server([args.program], args.profile, args.wasio_run, ready=READY, tls=(cert, key))
+        cert, key = make_certificate(folder, args.key)
+        if args.guest_tls:
+            server = start_wasio_server([args.program], args.profile, args.wasio_run, ready=READY,
+                                        guest_tls=(cert, key))
+        else:
+            server = start_wasio_server([args.program], args.profile, args.wasio_run, ready=READY, tls=(cert, key))
         try:
             port = server.port
             url = f"https://localhost:{port}"
-            checks.run("announced_as_tls", lambda: expect(
-                any(f"127.0.0.1:{port} (fd 3, tls)" in line for line in server.stderr_lines), "no '(fd 3, tls)'"))
+            if args.guest_tls:
+                kind = "EC" if args.key == "ec" else "RSA"
+                checks.run("announced_as_guest_tls", lambda: expect(
+                    any(f"in-guest TLS 1.2 ({kind} key" in line for line in server.stderr_lines),
+                    f"no 'in-guest TLS 1.2 ({kind} key' line"))
+            else:
+                checks.run("announced_as_tls", lambda: expect(
+                    any(f"127.0.0.1:{port} (fd 3, tls)" in line for line in server.stderr_lines), "no '(fd 3, tls)'"))
             checks.run("curl_get", check_curl_get, url, cert)
             checks.run("curl_post_chunked", check_curl_post_chunked, url, cert)
             checks.run("curl_post_200k", check_curl_post_large, url, cert)
             checks.run("curl_http10", check_curl_http10, url, cert)
             checks.run("curl_keep_alive", check_curl_keep_alive, url, cert)
-            checks.run("s_client_tls12_and_tls13_alpn", check_s_client_versions, port, cert)
+            if args.guest_tls:
+                checks.run("s_client_tls12_alpn_tls13_refused", check_guest_versions, port, cert)
+            else:
+                checks.run("s_client_tls12_and_tls13_alpn", check_s_client_versions, port, cert)
             checks.run("s_client_any_sni", check_s_client_sni, port, cert)
-            checks.run("session_resumption", check_resumption, port, cert, folder)
+            resumed_versions = ("-tls1_2",) if args.guest_tls else ("-tls1_2", "-tls1_3")
+            checks.run("session_resumption", check_resumption, port, cert, folder, resumed_versions)
             checks.run("h2load_h1", check_h2load, url)
             checks.run("h2load_h1_new_connections", check_h2load_new_connections, url)
             checks.run("wrk_64_connections", check_wrk, url)
-            checks.run("bad_input_counted_and_closed", check_bad_input, server, port, cert)
+            checks.run("bad_input_counted_and_closed", check_bad_input, server, port, cert, args.guest_tls)
             checks.run("serves_after_bad_input", check_curl_get, url, cert)
-            checks.run("resumed_counted", lambda: expect(stats_of(server).get("resumed", 0) >= 2,
-                                                         f"resumed: {stats_of(server)}"))
+            checks.run("resumed_counted", lambda: wait_for_counts(server, {"resumed": len(resumed_versions)}))
             checks.run("server_alive", lambda: expect(server.alive(), "server exited during the test"))
         finally:
             server.stop()

@@ -122,6 +122,8 @@ class wake_channel {
   /// Keeps an accepted waker, closing the quietest one first when the channel is full.
   void keep_connection(sys::fd_t fd);
   void close_connection(std::size_t index);
+  /// Closes the connection quiet the longest, after reading the wakes it already holds (counted by
+  /// the drain in progress: a waker whose byte arrived is woken, even if its connection makes room).
   void close_quietest_connection();
   void release();
 
@@ -130,6 +132,7 @@ class wake_channel {
   bool closed_ = false;                // a stream channel whose far end is gone
   registry* watched_ = nullptr;
   std::uint64_t drains_ = 0;
+  std::size_t rescued_ = 0;            // wake bytes read from connections closed to make room
   std::vector<waker_connection> connections_;  // accepted waker connections (control listener)
 };
 
