@@ -200,7 +200,9 @@ task<result<unsigned>> run_until(stream::state& s, unsigned wanted) {
     }
     if (st == BR_SSL_CLOSED) co_return st;
     if (st & wanted) co_return st;
-    if ((st & BR_SSL_RECVREC) == 0 || s.tcp_eof) co_return st | tcp_ended;
+    if (s.tcp_eof) co_return st | tcp_ended;
+    // Neither closed nor able to take input: BearSSL promises this never happens.
+    if ((st & BR_SSL_RECVREC) == 0) co_return fail(errc::proto);
     std::size_t len = 0;
     unsigned char* buf = br_ssl_engine_recvrec_buf(s.eng(), &len);
     auto got = co_await s.tcp.read(std::as_writable_bytes(std::span(buf, len)));
