@@ -45,7 +45,6 @@ struct frame_cache {
   std::array<free_frame*, classes> heads{};
   std::array<std::uint16_t, classes> counts{};
   std::size_t bytes = 0;
-
 };
 
 // Lifetime: per thread (a runtime and its frames belong to one thread); a frame freed on another
