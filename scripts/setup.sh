@@ -21,6 +21,9 @@ packages=(
   # in-guest TLS (guest/tls, docs/tls.md): BearSSL natively; its source package (below) for wasm;
   # dpkg-dev's dpkg-source unpacks that
   libbearssl-dev dpkg-dev
+  # the benchmarks' system call counts per request (tests/support/server_cost.py: perf stat on the
+  # syscall tracepoints) and pinning (taskset, util-linux)
+  linux-perf util-linux
 )
 
 # One dpkg-query for all: it prints a line per installed package and is silent about unknown ones.

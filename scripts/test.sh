@@ -23,8 +23,11 @@ if [ "${WASIO_SKIP_SANITIZERS:-0}" != 1 ]; then
   echo "== sanitizers (ASan + UBSan, -fno-exceptions): native unit tests"
   asan="$root/build-asan"
   [ -f "$asan/CMakeCache.txt" ] || (cd "$root" && cmake --preset asan-ubsan > /dev/null)
+  # In-guest TLS's tests exist when BearSSL was found (cmake/bearssl.cmake).
+  guest_tls_tests=""
+  if cmake --build "$asan" --target help | grep -q '^wasio_tls_guest_tests:'; then guest_tls_tests=wasio_tls_guest_tests; fi
   cmake --build "$asan" -j "$jobs" --target wasio_host_tests wasio_tls_tests wasio_guest_tests wasio_wasm2c_tests wasio_run_tests \
-    http_core_tests wasio_kv_core_tests wasio_syslog_core_tests
+    http_core_tests wasio_kv_core_tests wasio_syslog_core_tests $guest_tls_tests
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --test-dir "$asan" --output-on-failure -j "$jobs" -L 'host|guest|unit|http' -LE 'e2e|bench|conformance'
 fi

@@ -91,6 +91,18 @@ int main(int argc, char** argv) {
       return 1;
     }
     tls.emplace(std::move(*loaded));
+    // Every connection and refusal also holds a TLS engine: the limits must still fit the guest.
+    const std::uint64_t tls_bytes = (config->max_connections + http::refusal_count_limit) *
+                                    static_cast<std::uint64_t>(tls->bytes_per_connection()) +
+                                    tls->session_cache_bytes();
+    if (http::guest_bytes_needed(*config) + tls_bytes > http::guest_memory_budget) {
+      std::fprintf(stderr, "http: max-connections=%zu with in-guest TLS (%zu more bytes per connection) needs %llu MiB, "
+                           "more than the %llu MiB the server allows itself\n",
+                   config->max_connections, tls->bytes_per_connection(),
+                   static_cast<unsigned long long>((http::guest_bytes_needed(*config) + tls_bytes) >> 20),
+                   static_cast<unsigned long long>(http::guest_memory_budget >> 20));
+      return 2;
+    }
     server.serve_tls(*tls);
     tls_note = "; in-guest TLS 1.2 (" + std::string(tls->key_kind()) + " key, " +
                std::to_string(tls->bytes_per_connection()) + " B per connection)";

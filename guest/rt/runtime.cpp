@@ -2,6 +2,8 @@
 
 #include "wasio/rt/runtime.hpp"
 
+#include "wasio/rt/frame_allocator.hpp"
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -27,6 +29,7 @@ runtime::~runtime() {
   if (running_) trap("runtime destroyed from inside one of its tasks");
   // Close the rest: frames go first, while the poll their sockets are registered with still exists.
   root_.destroy_all();
+  detail::release_cached_frames();
 }
 
 void runtime::schedule_start(detail::promise_base& p, std::coroutine_handle<> h) {

@@ -97,6 +97,13 @@ struct stream::state {
   int error = 0;             // BearSSL's code after a failure
   unsigned char first[4]{};
   std::size_t first_len = 0;
+  // Small records (a ChangeCipherSpec, a Finished, an alert) wait here for the next one, so that a
+  // flight goes out in one write: BearSSL hands over one record at a time, and separate small
+  // writes meet Nagle's algorithm and the peer's delayed ACK (40 ms per handshake; the host's TCP
+  // sockets are not TCP_NODELAY, and preview1 has no setsockopt).
+  static constexpr std::size_t staging_capacity = 512;
+  unsigned char staging[staging_capacity];
+  std::size_t staged = 0;
 
   br_ssl_engine_context* eng() { return &sc.eng; }
   counters& stats() { return config->stats(); }
@@ -136,8 +143,20 @@ struct stream::state {
 
 namespace {
 
+// The first `n` staged bytes went out (a canceled flush may have sent part of them).
+void drop_staged(stream::state& s, std::size_t n) {
+  std::memmove(s.staging, s.staging + n, s.staged - n);
+  s.staged -= n;
+}
+
 // Sends the engine's pending records now, as far as the socket takes them without waiting.
 result<void> push_records(stream::state& s) {
+  while (s.staged > 0) {
+    auto sent = s.tcp.try_write(std::as_bytes(std::span(s.staging, s.staged)));
+    if (!sent && sent.error() == errc::again) return {};
+    if (!sent) return fail(sent.error());
+    drop_staged(s, *sent);
+  }
   for (;;) {
     if ((br_ssl_engine_current_state(s.eng()) & BR_SSL_SENDREC) == 0) return {};
     std::size_t len = 0;
@@ -154,17 +173,36 @@ result<void> push_records(stream::state& s) {
 task<result<unsigned>> run_until(stream::state& s, unsigned wanted) {
   for (;;) {
     const unsigned st = br_ssl_engine_current_state(s.eng());
-    if (st == BR_SSL_CLOSED) co_return st;
     if (st & BR_SSL_SENDREC) {
       std::size_t len = 0;
       unsigned char* buf = br_ssl_engine_sendrec_buf(s.eng(), &len);
+      if (len <= stream::state::staging_capacity - s.staged) {
+        std::memcpy(s.staging + s.staged, buf, len);  // the engine may have another record right after
+        s.staged += len;
+        br_ssl_engine_sendrec_ack(s.eng(), len);
+        continue;
+      }
+      if (s.staged > 0) {  // in order: what waits goes first
+        auto flushed = co_await s.tcp.write_all(std::as_bytes(std::span(s.staging, s.staged)));
+        drop_staged(s, flushed.transferred());
+        if (!flushed) co_return fail(flushed.error());
+      }
       auto sent = co_await s.tcp.write(std::as_bytes(std::span(buf, len)));
       if (!sent) co_return fail(sent.error());
       br_ssl_engine_sendrec_ack(s.eng(), *sent);
       continue;
     }
+    if (s.staged > 0) {  // nothing more to send now: the staged records go out in one write
+      auto flushed = co_await s.tcp.write_all(std::as_bytes(std::span(s.staging, s.staged)));
+      drop_staged(s, flushed.transferred());
+      if (!flushed) co_return fail(flushed.error());
+      continue;
+    }
+    if (st == BR_SSL_CLOSED) co_return st;
     if (st & wanted) co_return st;
-    if ((st & BR_SSL_RECVREC) == 0 || s.tcp_eof) co_return st | tcp_ended;
+    if (s.tcp_eof) co_return st | tcp_ended;
+    // Neither closed nor able to take input: BearSSL promises this never happens.
+    if ((st & BR_SSL_RECVREC) == 0) co_return fail(errc::proto);
     std::size_t len = 0;
     unsigned char* buf = br_ssl_engine_recvrec_buf(s.eng(), &len);
     auto got = co_await s.tcp.read(std::as_writable_bytes(std::span(buf, len)));

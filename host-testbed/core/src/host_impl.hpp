@@ -120,7 +120,9 @@ struct host::impl {
   bool use_openat2 = false;  // decided once at create (filesystem.cpp)
 
   // Lifetime: io_ is declared first so it outlives every socket, timer and pending handler below.
-  asio::io_context io_;
+  // Concurrency hint 1: only the guest's thread runs it (wake() posts from others, which stays safe);
+  // Asio then skips part of its scheduler locking on every run_one/poll.
+  asio::io_context io_{1};
   asio::executor_work_guard<asio::io_context::executor_type> keep_running_;
   asio::steady_timer timer_;
   std::uint64_t timer_generation_ = 0;

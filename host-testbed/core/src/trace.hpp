@@ -23,16 +23,23 @@ auto printable(const T& value) {
     return value;
   }
 }
+
+/// The line of one call, built only when tracing is on (kept out of line: the calls it would
+/// otherwise be inlined into are the hot path of every host call).
+template <class... Parts>
+[[gnu::noinline]] std::string call_line(std::string_view function, errc result, const Parts&... args) {
+  std::ostringstream line;
+  line << function << '(';
+  ((line << printable(args)), ...);
+  line << ") -> " << name(result);
+  return line.str();
+}
 }  // namespace detail
 
 template <class... Parts>
-void host::impl::trace_call(std::string_view function, errc result, const Parts&... args) {
-  if (!tracing()) return;
-  std::ostringstream line;
-  line << function << '(';
-  ((line << detail::printable(args)), ...);
-  line << ") -> " << name(result);
-  trace_line(line.str());
+inline void host::impl::trace_call(std::string_view function, errc result, const Parts&... args) {
+  if (!tracing()) [[likely]] return;
+  trace_line(detail::call_line(function, result, args...));
 }
 
 }  // namespace wasio::testbed

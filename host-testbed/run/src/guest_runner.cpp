@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "host_wake_channel.hpp"
 #include "module_cache.hpp"
 #include "wasio/testbed/wasm2c/imports.hpp"
 
@@ -124,6 +125,7 @@ void leave_guest(void*) { the_guest.api.leave(glue_left_guest); }
 void* guest_main(void* argument) {
   auto& run = *static_cast<guest_run*>(argument);
   on_guest_thread = true;
+  host_wake_channel::take_wake_signal_on_this_thread();
   // wasm_rt_init installs wasm2c's fault handler and this thread's alternate signal stack;
   // ours then replaces the handler and uses that stack.
   the_guest.api.init();

@@ -39,10 +39,15 @@ class host_wake_channel {
 
   /// Routes SIGUSR1 to `channel`'s wake(); nullptr: SIGUSR1 is ignored again (never back to the
   /// default action, which would kill the process: a late wake must not end it). One per process.
+  /// Routing also blocks SIGUSR1 in the calling thread (and so in the threads it starts later):
+  /// the guest thread unblocks it (run_guest), so the signal goes straight to the thread it wakes.
   static void wake_on_sigusr1(host_wake_channel* channel);
   /// Ignores SIGUSR1 until wake_on_sigusr1 routes it: wasio-run --waker calls it first thing, so a
   /// wake sent before the channel exists (while the module compiles) is dropped, not fatal.
   static void ignore_sigusr1();
+  /// While SIGUSR1 is routed to a channel: unblocks it in the calling thread, the guest's (the one
+  /// asleep in poll_oneoff when a wake matters), so the signal is delivered there. Otherwise nothing.
+  static void take_wake_signal_on_this_thread();
 
  private:
   host_wake_channel(int host_end, abi::fd guest_fd) : host_end_(host_end), guest_fd_(guest_fd) {}

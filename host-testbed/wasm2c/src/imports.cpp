@@ -111,6 +111,19 @@ std::uint32_t guarded(wasio_wasi_env* env, const char* function, Body body) {
 #endif
 }
 
+/// Per-thread scratch for the decoded arguments of the hot calls (fd_read, fd_write, sock_recv,
+/// sock_send, poll_oneoff), reused from call to call: without it every call made a heap vector (or
+/// two). Host calls never nest, so one vector per call site and thread is enough. One huge call must
+/// not pin its memory for the rest of the run: storage far beyond what this call needs is dropped.
+template <class T, int Site>
+std::vector<T>& scratch(std::size_t needed) {
+  thread_local std::vector<T> v;
+  v.clear();
+  constexpr std::size_t keep_at_least = 1024;
+  if (v.capacity() > keep_at_least && v.capacity() / 4 > needed) std::vector<T>().swap(v);
+  return v;
+}
+
 /// Decodes a guest iovec/ciovec array into host buffers. Every element is checked before the
 /// caller does anything, so a bad last iovec fails the call with nothing read or written.
 /// The buffers handed on total at most UINT32_MAX bytes (the most a u32 result can report; the
@@ -311,7 +324,7 @@ std::uint32_t Z_wasi_snapshot_preview1Z_fd_filestat_set_times(wasio_wasi_env* en
 
 std::uint32_t Z_wasi_snapshot_preview1Z_fd_pread(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t iovs, std::uint32_t iovs_len, std::uint64_t offset, std::uint32_t nread) {
   return guarded(env, "fd_pread", [&](const host_call& call) -> std::uint32_t {
-    std::vector<host_iovec> buffers;
+    auto& buffers = scratch<host_iovec, 1>(iovs_len);
     if (std::uint32_t code = decode_iovecs(call, iovs, iovs_len, buffers)) return code;
     if (!output_fits(call, nread, 4)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", nread);
     std::size_t read = 0;
@@ -341,7 +354,7 @@ std::uint32_t Z_wasi_snapshot_preview1Z_fd_prestat_dir_name(wasio_wasi_env* env,
 
 std::uint32_t Z_wasi_snapshot_preview1Z_fd_pwrite(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t iovs, std::uint32_t iovs_len, std::uint64_t offset, std::uint32_t nwritten) {
   return guarded(env, "fd_pwrite", [&](const host_call& call) -> std::uint32_t {
-    std::vector<host_ciovec> buffers;
+    auto& buffers = scratch<host_ciovec, 2>(iovs_len);
     if (std::uint32_t code = decode_iovecs(call, iovs, iovs_len, buffers)) return code;
     if (!output_fits(call, nwritten, 4)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", nwritten);
     std::size_t written = 0;
@@ -353,7 +366,7 @@ std::uint32_t Z_wasi_snapshot_preview1Z_fd_pwrite(wasio_wasi_env* env, std::uint
 
 std::uint32_t Z_wasi_snapshot_preview1Z_fd_read(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t iovs, std::uint32_t iovs_len, std::uint32_t nread) {
   return guarded(env, "fd_read", [&](const host_call& call) -> std::uint32_t {
-    std::vector<host_iovec> buffers;
+    auto& buffers = scratch<host_iovec, 3>(iovs_len);
     if (std::uint32_t code = decode_iovecs(call, iovs, iovs_len, buffers)) return code;
     if (!output_fits(call, nread, 4)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", nread);
     std::size_t read = 0;
@@ -410,7 +423,7 @@ std::uint32_t Z_wasi_snapshot_preview1Z_fd_tell(wasio_wasi_env* env, std::uint32
 
 std::uint32_t Z_wasi_snapshot_preview1Z_fd_write(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t iovs, std::uint32_t iovs_len, std::uint32_t nwritten) {
   return guarded(env, "fd_write", [&](const host_call& call) -> std::uint32_t {
-    std::vector<host_ciovec> buffers;
+    auto& buffers = scratch<host_ciovec, 4>(iovs_len);
     if (std::uint32_t code = decode_iovecs(call, iovs, iovs_len, buffers)) return code;
     if (!output_fits(call, nwritten, 4)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", nwritten);
     std::size_t written = 0;
@@ -542,11 +555,13 @@ std::uint32_t Z_wasi_snapshot_preview1Z_poll_oneoff(wasio_wasi_env* env, std::ui
     if (nsubscriptions > call.core().max_poll_subscriptions())
       return call.reject(errc::inval, "%" PRIu32 " subscriptions, limit %zu", nsubscriptions,
                          call.core().max_poll_subscriptions());
-    std::vector<abi::subscription> subscriptions(nsubscriptions);
+    auto& subscriptions = scratch<abi::subscription, 100>(nsubscriptions);
+    subscriptions.resize(nsubscriptions);
     if (nsubscriptions > 0)
       std::memcpy(subscriptions.data(), memory.bytes(in, std::uint64_t{nsubscriptions} * abi::subscription_size)->data(),
                   subscriptions.size() * sizeof(abi::subscription));
-    std::vector<abi::event> events(nsubscriptions);
+    auto& events = scratch<abi::event, 101>(nsubscriptions);
+    events.resize(nsubscriptions);
     std::uint32_t count = 0;
     errc code = call.core().poll_oneoff(subscriptions, events, count);
     if (code != errc::success) return to_wasi(code);
@@ -603,7 +618,7 @@ std::uint32_t Z_wasi_snapshot_preview1Z_sock_accept(wasio_wasi_env* env, std::ui
 std::uint32_t Z_wasi_snapshot_preview1Z_sock_recv(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t ri_data, std::uint32_t ri_data_len, std::uint32_t ri_flags, std::uint32_t ro_datalen, std::uint32_t ro_flags) {
   return guarded(env, "sock_recv", [&](const host_call& call) -> std::uint32_t {
     if (ri_flags > 0xffff) return call.reject(errc::inval, "riflags 0x%" PRIx32 " wider than 16 bits", ri_flags);
-    std::vector<host_iovec> buffers;
+    auto& buffers = scratch<host_iovec, 5>(ri_data_len);
     if (std::uint32_t code = decode_iovecs(call, ri_data, ri_data_len, buffers)) return code;
     if (!output_fits(call, ro_datalen, 4) || !output_fits(call, ro_flags, 2))
       return call.reject(errc::fault, "results 0x%" PRIx32 " / 0x%" PRIx32 " out of bounds", ro_datalen, ro_flags);
@@ -621,7 +636,7 @@ std::uint32_t Z_wasi_snapshot_preview1Z_sock_recv(wasio_wasi_env* env, std::uint
 std::uint32_t Z_wasi_snapshot_preview1Z_sock_send(wasio_wasi_env* env, std::uint32_t fd, std::uint32_t si_data, std::uint32_t si_data_len, std::uint32_t si_flags, std::uint32_t so_datalen) {
   return guarded(env, "sock_send", [&](const host_call& call) -> std::uint32_t {
     if (si_flags > 0xffff) return call.reject(errc::inval, "siflags 0x%" PRIx32 " wider than 16 bits", si_flags);
-    std::vector<host_ciovec> buffers;
+    auto& buffers = scratch<host_ciovec, 6>(si_data_len);
     if (std::uint32_t code = decode_iovecs(call, si_data, si_data_len, buffers)) return code;
     if (!output_fits(call, so_datalen, 4)) return call.reject(errc::fault, "result 0x%" PRIx32 " out of bounds", so_datalen);
     std::size_t sent = 0;

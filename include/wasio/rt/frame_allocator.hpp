@@ -3,7 +3,11 @@
 ///
 /// Every task frame is allocated through the promise's operator new, which asks the allocator set
 /// here (the global operator new when none is set). Install a pool or an arena to keep frames out of
-/// the general heap, or a counting allocator to measure them (tests/bench/rt does).
+/// the general heap, or a counting allocator to measure them (tests/bench/rt does). With none set,
+/// frames of up to 4 KiB freed on a thread are kept (by 64-byte size class, at most 256 per class
+/// and 1 MiB in all) for the next frame of their class on that thread, so a server that awaits a
+/// few helper tasks per request (with_timeout, with_stop) does not allocate per request; a
+/// runtime's destructor gives them back to the heap. The cache is off under AddressSanitizer.
 ///
 /// Errors: none; an allocator that cannot allocate must trap (frames have no failure path).
 /// Notes:
@@ -35,6 +39,8 @@ const frame_allocator* current_frame_allocator();
 namespace detail {
 void* allocate_frame(std::size_t size);
 void deallocate_frame(void* frame, std::size_t size);
+/// Gives the frames this thread's cache keeps back to the heap (runtime::~runtime calls it).
+void release_cached_frames();
 }  // namespace detail
 
 }  // namespace wasio::rt

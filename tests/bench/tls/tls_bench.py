@@ -94,9 +94,10 @@ def h2load_new_connections(port, count):
     return float(done.group(3))
 
 
-def s_time(port, seconds, processes=4):
+def s_time(port, seconds, processes=4, tls12=False):
+    version = ["-tls1_2"] if tls12 else []
     runs = [subprocess.Popen(["openssl", "s_time", "-connect", f"127.0.0.1:{port}", "-new", "-time", str(seconds),
-                              "-www", "/"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                              "-www", "/"] + version, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
             for _ in range(processes)]
     total = 0.0
     for run in runs:

@@ -31,7 +31,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "support"))
-from wasio_server import PROFILES, start_wasio_server  # noqa: E402
+from wasio_server import PROFILES, start_wasio_server, wasio_command  # noqa: E402
 
 READY = re.compile(r"http: serving")
 GUARD_S = 30
@@ -316,6 +316,20 @@ def check_bad_input(server, port, cert, guest_tls=False):
     print(f"     stats after the bad input: {seen}", flush=True)
 
 
+def check_guest_start_errors(program, profile, wasio_run, cert, key, folder):
+    """In-guest TLS: a key of another certificate, or a missing file, stops the server at start with
+    one line and exit status 1, before it serves anything."""
+    other_cert, _ = make_certificate(os.path.join(folder, "other"), "ec")
+    os.replace(other_cert, os.path.join(folder, "other-cert.pem"))
+    cases = [((os.path.join(folder, "other-cert.pem"), key), "key does not match the certificate"),
+             ((os.path.join(folder, "missing.pem"), key), "cannot open")]
+    for files, message in cases:
+        command, env = wasio_command([program], profile, wasio_run, guest_tls=files)
+        result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=GUARD_S * 10)
+        expect(result.returncode == 1, f"{message}: exit status {result.returncode}: {result.stderr[-300:]}")
+        expect("http: TLS: " in result.stderr and message in result.stderr, f"no '{message}': {result.stderr[-300:]}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--profile", required=True, choices=PROFILES)
@@ -369,6 +383,10 @@ def main():
             checks.run("server_alive", lambda: expect(server.alive(), "server exited during the test"))
         finally:
             server.stop()
+        if args.guest_tls:
+            os.makedirs(os.path.join(folder, "other"))
+            checks.run("start_errors", check_guest_start_errors, args.program, args.profile, args.wasio_run, cert, key,
+                       folder)
     print(f"{checks.passed} passed, {checks.failed} failed")
     return 0 if checks.failed == 0 and checks.passed > 0 else 1
 

@@ -328,6 +328,64 @@ TEST_P(TlsStream, TryWriteTakesWhatFitsAndTheNextOperationSendsTheRest) {
   EXPECT_TRUE(got == response) << got.size();
 }
 
+// A reader parked on the stream, spawned (a coroutine function, not a capturing lambda: GCC 12).
+task<void> park_a_read(tls::stream* s, std::size_t* got, bool* done) {
+  std::array<std::byte, 64> buffer;
+  auto n = co_await s->read(buffer);
+  *got = n ? *n : 0;
+  *done = true;
+}
+
+TEST_P(TlsStream, ASecondOperationWhileOneIsParkedIsBusy) {
+  credentials ec("ec");
+  ASSERT_TRUE(ec.ok());
+  auto config = tls::server_config::from_pem(ec.cert_pem, ec.key_pem);
+  ASSERT_TRUE(config);
+  std::atomic<bool> checked{false};
+  std::thread peer([&] {
+    tls_client c(h_.port());
+    if (!c.handshake()) return;
+    while (!checked) std::this_thread::sleep_for(1ms);
+    c.send_all("now");
+    c.close_notify();
+  });
+  auto serve = [&]() -> task<result<void>> {
+    auto tcp = co_await listener_.accept();
+    if (!tcp) co_return fail(tcp.error());
+    auto s = tls::stream::accept(std::move(*tcp), *config);
+    if (!s) co_return fail(s.error());
+    auto hs = co_await s->handshake();
+    if (!hs) co_return fail(hs.error());
+    std::size_t got = 0;
+    bool done = false;
+    auto reader = h_.rt().spawn(park_a_read(&*s, &got, &done));
+    co_await rt::yield();  // the reader runs and parks: nothing has arrived
+    EXPECT_FALSE(done);
+    const std::string_view text = "x";
+    auto tried = s->try_write(std::as_bytes(std::span(text)));
+    EXPECT_FALSE(tried);
+    if (!tried) {
+      EXPECT_EQ(tried.error(), errc::busy);
+    }
+    std::array<std::byte, 8> other;
+    auto second = co_await s->read(other);
+    EXPECT_FALSE(second);
+    if (!second) {
+      EXPECT_EQ(second.error(), errc::busy);
+    }
+    checked = true;
+    auto joined = co_await reader;
+    EXPECT_TRUE(joined);
+    EXPECT_TRUE(done);
+    EXPECT_EQ(got, 3u);
+    co_return result<void>{};
+  };
+  auto r = h_.rt().block_on(serve());
+  checked = true;
+  peer.join();
+  ASSERT_TRUE(r) << name(r.error());
+}
+
 INSTANTIATE_TEST_SUITE_P(Profiles, TlsStream, ::testing::ValuesIn(rt_test::all_profiles), rt_test::profile_name);
 
 }  // namespace
