@@ -21,6 +21,8 @@ import signal
 import subprocess
 import tempfile
 
+from wasio_server import group_pids  # noqa: F401 (the benchmarks take it from here too)
+
 CLOCK_TICK_US = 1_000_000 / os.sysconf("SC_CLK_TCK")
 
 # Families of system calls the tables show, by tracepoint name (syscalls:sys_enter_NAME); the rest
@@ -35,22 +37,6 @@ SYSCALL_GROUPS = {
     "futex": ["futex"],
     "timerfd": ["timerfd_settime"],
 }
-
-
-def group_pids(pgid):
-    """Every live process of process group `pgid`."""
-    pids = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-        if int(fields[2]) == pgid:  # after "pid (comm)": state, ppid, pgrp
-            pids.append(int(entry))
-    return pids
 
 
 def process_cpu_ticks(pid):

@@ -189,10 +189,10 @@ class Server:
         self.process.stderr.close()
 
 
-def rss_of_group(pgid):
-    """The summed VmRSS, in bytes, of every process in process group `pgid` (a Server's session:
-    wasio-run and anything it started, or the natively linked program)."""
-    total = 0
+def group_pids(pgid):
+    """Every live process of process group `pgid` (a Server's session: wasio-run and anything it
+    started, or the natively linked program)."""
+    pids = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -202,8 +202,13 @@ def rss_of_group(pgid):
         except (FileNotFoundError, ProcessLookupError):
             continue
         if int(fields[2]) == pgid:  # after "pid (comm)": state, ppid, pgrp
-            total += rss_bytes(int(entry)) or 0
-    return total
+            pids.append(int(entry))
+    return pids
+
+
+def rss_of_group(pgid):
+    """The summed VmRSS, in bytes, of every process in process group `pgid` (group_pids)."""
+    return sum(rss_bytes(pid) or 0 for pid in group_pids(pgid))
 
 
 def start_server(command, env=None, ready=None, listening=LISTENING, **options):

@@ -96,6 +96,15 @@ def send_or_cut(sock, data):
         raise Cut(str(e))
 
 
+def send_in_pieces(sock, data, rng, largest):
+    """sendall() of `data` in random pieces of 1 to `largest` bytes (the server's reads see them cut)."""
+    at = 0
+    while at < len(data):
+        n = rng.randint(1, largest)
+        sock.sendall(data[at:at + n])
+        at += n
+
+
 # --- echo ---------------------------------------------------------------------------------------
 
 def echo_connection(port, rng, stats):
@@ -106,11 +115,7 @@ def echo_connection(port, rng, stats):
         return
     with s:
         try:
-            sent = 0
-            while sent < len(payload):
-                n = rng.randint(1, 8192)
-                s.sendall(payload[sent:sent + n])
-                sent += n
+            send_in_pieces(s, payload, rng, 8192)
             s.shutdown(socket.SHUT_WR)
         except (ConnectionResetError, BrokenPipeError, OSError) as e:
             if isinstance(e, (socket.timeout, TimeoutError)):
@@ -150,11 +155,7 @@ def syslog_connection(port, rng, stats, tag, sent):
     sent[tag] = messages
     with s:
         try:
-            at = 0
-            while at < len(wire):
-                n = rng.randint(1, 2048)
-                s.sendall(wire[at:at + n])
-                at += n
+            send_in_pieces(s, wire, rng, 2048)
             s.shutdown(socket.SHUT_WR)
             while recv_some(s):  # the receiver closes once it has read every frame
                 pass
