@@ -161,7 +161,11 @@ class native_target final : public target {
     };
     hooks_.stop = [this] {
       polls_.fetch_add(1, std::memory_order_relaxed);
-      return stopping_.load();
+      if (!stopping_.load()) return false;
+      // The loop ends now and destroys its waker: the destructor's wakes must stop using it first.
+      std::lock_guard<std::mutex> hold(waker_lock_);
+      waker_.store(nullptr);
+      return true;
     };
     hooks_.ready = [this](wasio::waker& w) { waker_.store(&w); };
     hooks_.self_latency = [self_out](std::uint64_t ns) { self_out->push(ns); };
@@ -178,7 +182,7 @@ class native_target final : public target {
   ~native_target() override {
     stopping_.store(true);
     while (!finished_.load()) {
-      trigger();
+      trigger_while_stopping();
       std::this_thread::sleep_for(1ms);
     }
     loop_.join();
@@ -207,6 +211,16 @@ class native_target final : public target {
   bool finished() const { return finished_.load(); }
 
  private:
+  /// trigger() for the destructor: the loop may be destroying its waker right now (a dangling
+  /// wake crashed the suite's run once), so the waker is only used under waker_lock_, which the
+  /// stop hook takes to clear it before the loop ends.
+  void trigger_while_stopping() {
+    if (control_ >= 0 || host_end_ >= 0) return trigger();
+    std::lock_guard<std::mutex> hold(waker_lock_);
+    if (wasio::waker* w = waker_.load()) (void)w->wake();
+  }
+
+  std::mutex waker_lock_;
   std::unique_ptr<wasio::testbed::host> host_;
   std::optional<wasio::testbed::native::scoped_host> installed_;
   wasio::bench::bench_options options_;
