@@ -1,5 +1,5 @@
 #pragma once
-/// Timers of wasio::rt: sleep_for, sleep_until and with_timeout.
+/// Timers of wasio::rt: sleep_for, sleep_until, with_timeout and with_deadline.
 ///
 /// Timers sit on the runtime's heap; the poll's timeout is the nearest deadline (one clock
 /// subscription however many timers are armed). A timer lives in the awaiting frame: arming one
@@ -11,11 +11,17 @@
 ///   stop token and nothing it owned is left registered); canceled when the awaiting task itself
 ///   was stopped; otherwise a's own outcome. An rt::transfer outcome (read_exact, write_all) keeps
 ///   its byte count through the timeout: the bytes moved before the deadline are not lost.
+/// - with_deadline(t, a[, also]): the same with a time point on rt::clock instead of a duration (a
+///   deadline already passed times `a` out at the loop's next timer check, unless it finished at
+///   once); canceled also when the stop token `also` stopped first (a server's shutdown token).
 /// Notes:
 /// - with_timeout is cooperative: it stops the awaitable's stop token, which every await of this
 ///   library honours; a task that computes without awaiting finishes first.
 /// - with_timeout runs as a task of its own (one frame from the frame allocator), so any awaitable
 ///   whose result is a wasio::result works: a socket operation, a task, task_group::join_within.
+/// - with_deadline reads no clock: a loop that keeps one deadline per phase (an HTTP connection's)
+///   and bounds every read by it pays for no clock read per read. with_deadline(t, a, also) is one
+///   frame where with_stop(also, with_timeout(d, a)) is two.
 ///
 /// Example (compiled in tests/guest/rt_timer_test.cpp):
 ///   auto got = co_await wasio::rt::with_timeout(50ms, stream.read(buffer));
@@ -114,22 +120,32 @@ template <has_member_co_await A>
 struct awaited<A> { using type = await_result_t<decltype(std::declval<A&&>().operator co_await())>; };
 }  // namespace detail
 
-/// Awaits `awaitable` for at most `d` (saturated like sleep_for's). Errors: see the header comment.
-template <class Rep, class Period, class Awaitable>
+/// Awaits `awaitable` until `deadline`, and stops it when `also` stops. Errors: see the header comment.
+template <class Awaitable>
   requires requires { typename detail::awaited<Awaitable>::type::value_type; }
-task<typename detail::awaited<Awaitable>::type> with_timeout(std::chrono::duration<Rep, Period> d, Awaitable awaitable) {
+task<typename detail::awaited<Awaitable>::type> with_deadline(clock::time_point deadline, Awaitable awaitable,
+                                                              stop_token also = {}) {
   using outcome = typename detail::awaited<Awaitable>::type;
   detail::promise_base& self = co_await detail::this_promise{};
   const stop_token outer = self.stop;
   stop_source inner;
-  detail::stop_link link(outer, inner);
-  detail::deadline_stopper deadline(*self.rt, deadline_after(to_clock_duration(d)), inner);
+  detail::stop_link from_outer(outer, inner);
+  detail::stop_link from_also(also, inner);
+  detail::deadline_stopper timer(*self.rt, deadline, inner);
   self.stop = inner.token();
   outcome got = co_await std::move(awaitable);
   self.stop = outer;
-  if (!got && got.error() == errc::canceled && deadline.fired() && !outer.stop_requested())
+  if (!got && got.error() == errc::canceled && timer.fired() && !outer.stop_requested() && !also.stop_requested())
     co_return detail::timed_out(got);
   co_return got;
+}
+
+/// Awaits `awaitable` for at most `d` (saturated like sleep_for's). Errors: see the header comment.
+/// The deadline counts from this call (with_timeout is awaited where it is called).
+template <class Rep, class Period, class Awaitable>
+  requires requires { typename detail::awaited<Awaitable>::type::value_type; }
+task<typename detail::awaited<Awaitable>::type> with_timeout(std::chrono::duration<Rep, Period> d, Awaitable awaitable) {
+  return with_deadline(deadline_after(to_clock_duration(d)), std::move(awaitable));
 }
 
 }  // namespace wasio::rt
