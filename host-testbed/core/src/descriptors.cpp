@@ -61,13 +61,13 @@ errc host::impl::fd_write(abi::fd fd, std::span<const host_ciovec> buffers, std:
 }
 
 errc host::impl::fd_close(abi::fd fd) {
-  auto it = fds_.find(fd);
-  if (it == fds_.end()) return errc::badf;
-  if (it->second->observed) it->second->observed->report();  // while a TLS stream still has its session
-  if (it->second->tls) tls_close(*it->second);  // close_notify and a background flush
+  open_fd* f = fds_.find(fd);
+  if (f == nullptr) return errc::badf;
+  if (f->observed) f->observed->report();  // while a TLS stream still has its session
+  if (f->tls) tls_close(*f);  // close_notify and a background flush
   // Sockets close with their Asio object (pending waits are cancelled); a stdio descriptor belongs to
   // the host process and is only forgotten, like wasmtime dropping its stdio handle.
-  fds_.erase(it);
+  fds_.take(fd).reset();
   fd_table_changed();
   return errc::success;
 }

@@ -436,15 +436,14 @@ errc filesystem::fd_renumber(abi::fd from, abi::fd to) {
   if (source->acceptor) source->acceptor->cancel(ignored);
   if (source->socket) source->socket->cancel(ignored);
   if (source->watcher) source->watcher->cancel(ignored);
-  auto moved = std::move(h_.fds_[from]);
-  h_.fds_.erase(from);
-  h_.fds_.erase(to);  // closes what `to` was (stdio only forgets its number)
+  std::unique_ptr<open_fd> moved = h_.fds_.take(from);
+  h_.fds_.take(to).reset();  // closes what `to` was (stdio only forgets its number)
   h_.fd_table_changed();
   h_.io_.poll();
   moved->number = to;
   moved->read.armed = false;
   moved->write.armed = false;
-  open_fd& placed = *(h_.fds_[to] = std::move(moved));
+  open_fd& placed = h_.fds_.insert(to, std::move(moved));
   if (placed.is_socket() && !placed.read.ready) h_.arm(placed, direction::read);
   return errc::success;
 }

@@ -38,12 +38,12 @@ open_fd& host::impl::add(std::unique_ptr<open_fd> entry) {
   constexpr abi::fd first_after_wrap = 3;
   auto advance = [this] { next_fd_ = next_fd_ == UINT32_MAX ? first_after_wrap : next_fd_ + 1; };
   while (fds_.contains(next_fd_)) advance();
-  entry->number = next_fd_;
+  const abi::fd number = next_fd_;
+  entry->number = number;
   advance();
-  auto& slot = fds_[entry->number];
-  slot = std::move(entry);
+  open_fd& added = fds_.insert(number, std::move(entry));
   fd_table_changed();
-  return *slot;
+  return added;
 }
 
 result<void> host::impl::open_listener(const listen_spec& spec) {

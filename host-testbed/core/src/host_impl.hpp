@@ -6,7 +6,6 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <unordered_map>
 #include <vector>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -16,6 +15,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "faults.hpp"
+#include "fd_table.hpp"
 #include "connections.hpp"
 #include "wasio/testbed/host.hpp"
 
@@ -120,16 +120,27 @@ struct host::impl {
   bool use_openat2 = false;  // decided once at create (filesystem.cpp)
 
   // Lifetime: io_ is declared first so it outlives every socket, timer and pending handler below.
-  // Concurrency hint 1: only the guest's thread runs it (wake() posts from others, which stays safe);
-  // Asio then skips part of its scheduler locking on every run_one/poll.
-  asio::io_context io_{1};
+  // Concurrency hint UNSAFE_IO: no per-descriptor lock in the reactor (two lock/unlock pairs per
+  // readiness wait: arming it and completing it), while the scheduler and reactor-registration
+  // locks stay, so wake()'s asio::post from any thread (interrupt_poll, a waker's thread) stays
+  // safe, and the scheduler still treats the context as single-threaded (one_thread_, as hint 1).
+  // Asio's condition for it: every run of io_ and every operation on its sockets, acceptors,
+  // descriptors and timers happen on one thread at a time. They do: every host call that touches
+  // one (create, adopt_stream, the syscalls, ~impl) is made by the one thread that owns the host
+  // (the guest's; the host is not thread-safe for anything but wake()), handing over only with a
+  // happens-before (wasio-run creates the host, then starts the guest thread and joins it; a
+  // --workers child gets its copy by fork and calls after_fork_in_child first). The threads the
+  // host-testbed starts never touch io_: the control channel's thread and the signal handlers
+  // write to raw sockets and pipes (control_channel.cpp, wasio-run's host_wake_channel), the
+  // service notifier uses its own datagram socket, and TLS runs its sessions on io_ itself.
+  asio::io_context io_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   asio::executor_work_guard<asio::io_context::executor_type> keep_running_;
   asio::steady_timer timer_;
   std::uint64_t timer_generation_ = 0;
   bool timer_pending_ = false;
   std::chrono::steady_clock::time_point timer_deadline_{};
 
-  std::unordered_map<abi::fd, std::unique_ptr<open_fd>> fds_;
+  fd_table<open_fd> fds_;
   abi::fd next_fd_ = 0;
   std::atomic<bool> wake_pending_{false};
   bool last_scan_waited_ = false;  // poll_oneoff's last scan left a subscription waiting (waits armed)
@@ -171,13 +182,10 @@ struct host::impl {
   /// After a poll_oneoff that found events: a delayed event left out, a spurious one added.
   void poll_faults(std::span<const abi::subscription> in, std::span<abi::event> out, std::uint32_t& nevents);
 
-  open_fd* find(abi::fd fd) {
-    auto it = fds_.find(fd);
-    return it == fds_.end() ? nullptr : it->second.get();
-  }
+  open_fd* find(abi::fd fd) { return fds_.find(fd); }
   /// find() for subscription `index` of the current poll_oneoff call, through a cache of what each
   /// subscription slot named last time: a guest's subscription array changes little between calls
-  /// (wasio's registry keeps it), and with 10,000 idle connections the hash lookups were most of a
+  /// (wasio's registry keeps it), and with 10,000 idle connections the lookups were most of a
   /// call. Any change to the fd table (fd_table_changed) empties the cache.
   open_fd* find_subscribed(std::size_t index, abi::fd fd) {
     if (subscribed_version_ != fd_table_version_) {
