@@ -11,7 +11,6 @@
 #include <string_view>
 
 #include "wasio/rt/accept_loop.hpp"
-#include "wasio/rt/with_stop.hpp"
 #include "wasio/rt/clock.hpp"
 #include "wasio/rt/time.hpp"
 #include "wasio/sys/sys.hpp"
@@ -297,7 +296,10 @@ wasio::task<void> http_server::converse(Stream& stream) {
     } else {
       const bool idle = connection.phase() == connection_phase::idle;
       if (idle) connection.release_idle_buffers();
-      const rt::clock::duration wait = deadline - rt::clock::now();
+      // The loop's clock, not a read of our own: a deadline seen a turn late is still met below,
+      // by with_deadline's timer (the loop checks timers against the real clock).
+      const rt::clock::time_point now = rt_.loop_time();
+      const rt::clock::duration wait = deadline - now;
       if (wait <= rt::clock::duration::zero()) {
         silent_close = idle;
         connection.on_timeout();
@@ -316,13 +318,9 @@ wasio::task<void> http_server::converse(Stream& stream) {
       }
       // Between requests a shutdown ends the wait; inside a request the read goes on (its deadline
       // bounds it), so a request that is arriving still gets its answer.
-      const rt::clock::duration read_wait = keep_big ? big_buffer_grace : wait;
-      wasio::result<std::size_t> got = wasio::fail(errc::canceled);
-      if (idle && service_ != nullptr)
-        got = co_await rt::with_stop(service_->shutdown_token(),
-                                     rt::with_timeout(read_wait, stream.read(std::as_writable_bytes(into))));
-      else
-        got = co_await rt::with_timeout(read_wait, stream.read(std::as_writable_bytes(into)));
+      const rt::clock::time_point read_until = keep_big ? rt::deadline_after(now, big_buffer_grace) : deadline;
+      const rt::stop_token shutdown = idle && service_ != nullptr ? service_->shutdown_token() : rt::stop_token{};
+      wasio::result<std::size_t> got = co_await rt::with_deadline(read_until, stream.read(std::as_writable_bytes(into)), shutdown);
       if (!got && got.error() == errc::canceled && service_ != nullptr && service_->shutdown_requested() &&
           connection.phase() == connection_phase::idle) {
         silent_close = true;
@@ -353,7 +351,7 @@ wasio::task<void> http_server::converse(Stream& stream) {
     }
     if (connection.phase_changes() != phase_changes) {
       phase_changes = connection.phase_changes();
-      deadline = rt::deadline_after(timeout_for(connection.phase()));
+      deadline = rt::deadline_after(rt_.loop_time(), timeout_for(connection.phase()));
     }
   }
   if (!healthy && !stopped) stats_.count(error_kind::io);

@@ -1,9 +1,11 @@
 // The command table and every command's Redis 7 semantics (db.c, t_string.c, expire.c, server.c).
 #include "command_engine.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cstdio>
+#include <cstdlib>
 #include <limits>
 #include <optional>
 #include <string>
@@ -152,9 +154,15 @@ const command_engine::command* command_engine::find_command(std::string_view nam
   char folded[12];
   for (std::size_t i = 0; i < name.size(); ++i) folded[i] = lower(name[i]);
   const std::string_view key(folded, name.size());
-  for (const command& c : commands())
-    if (c.name == key) return &c;
-  return nullptr;
+  // The table is sorted by name: a binary search, where the linear one was about 340 instructions
+  // of every request (callgrind, redis-benchmark -t set,get).
+  const std::span<const command> table = commands();
+  static const bool sorted = std::is_sorted(table.begin(), table.end(),
+                                            [](const command& a, const command& b) { return a.name < b.name; });
+  if (!sorted) std::abort();  // a command added out of order: no lookup could be trusted
+  const auto found = std::lower_bound(table.begin(), table.end(), key,
+                                      [](const command& c, std::string_view k) { return c.name < k; });
+  return found != table.end() && found->name == key ? &*found : nullptr;
 }
 
 after_reply command_engine::execute(std::span<const std::string_view> args, reply_buffer& out, std::int64_t now_ms,

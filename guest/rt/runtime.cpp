@@ -58,11 +58,13 @@ result<void> runtime::loop(std::coroutine_handle<> root) {
     }
   } guard{running_, std::exchange(current_runtime, this)};
 
+  loop_time_ = clock::now();
   for (;;) {
     if (root ? root.done() : (tasks_ == 0 && timers_.empty())) return {};
     run_ready();
     if (root && root.done()) return {};
-    fire_due_timers(clock::now());
+    loop_time_ = clock::now();
+    fire_due_timers(loop_time_);
 
     std::optional<std::chrono::nanoseconds> timeout;
     if (!ready_.empty()) {
@@ -70,16 +72,21 @@ result<void> runtime::loop(std::coroutine_handle<> root) {
       if (parked_ == 0) continue;
       timeout = std::chrono::nanoseconds(0);
     } else if (!timers_.empty()) {
-      timeout = std::max(timers_.front()->deadline - clock::now(), clock::duration(0));
+      // The clock as read just above, before the timers fired: their callbacks only schedule.
+      timeout = std::max(timers_.front()->deadline - loop_time_, clock::duration(0));
     } else if (parked_ == 0) {
       if (root ? root.done() : tasks_ == 0) return {};
       return fail(errc::deadlk);  // tasks remain, and nothing could ever resume them
     }
 
     ++polls_;
-    if (auto r = poll_.wait(events_, timeout); !r) {
-      if (r.error() == errc::intr) continue;
-      return fail(r.error());
+    auto waited = poll_.wait(events_, timeout);
+    // Only a poll that could block moved the clock far; after a zero-timeout one the read before
+    // the timers is recent enough for loop_time().
+    if (!timeout || *timeout > std::chrono::nanoseconds(0)) loop_time_ = clock::now();
+    if (!waited) {
+      if (waited.error() == errc::intr) continue;
+      return fail(waited.error());
     }
     dispatch(events_);
   }

@@ -1,4 +1,4 @@
-// wasio::rt timers: sleep_for, sleep_until, with_timeout, one clock subscription.
+// wasio::rt timers: sleep_for, sleep_until, with_timeout, with_deadline, one clock subscription.
 
 #include "wasio/rt/time.hpp"
 
@@ -9,6 +9,7 @@
 
 #include "rt_test_support.hpp"
 #include "wasio/rt/tcp_stream.hpp"
+#include "wasio/rt/with_stop.hpp"
 
 namespace wasio {
 namespace {
@@ -156,6 +157,91 @@ TEST_P(TimerOverSockets, ReadWithTimeoutTimesOutAndLeavesTheStreamUsable) {
   auto r = h.rt().block_on(body());
   ASSERT_TRUE(r) << name(r.error());
   EXPECT_EQ(*r, "late");
+  EXPECT_TRUE(listener.close());
+}
+
+// with_deadline and with_stop of a socket operation are awaiters with no frame of their own: the
+// same outcomes as the task versions, and nothing left armed, parked or linked afterwards.
+TEST_P(TimerOverSockets, ReadWithDeadlineTimesOutDisarmsAndLeavesTheStreamUsable) {
+  rt_host h(GetParam(), 1);
+  auto listener = h.listener();
+  rt_test::client c(h.port());
+  auto body = [&]() -> task<result<std::string>> {
+    auto stream = co_await listener.accept();
+    if (!stream) co_return fail(stream.error());
+    std::array<std::byte, 16> buffer{};
+    auto got = co_await rt::with_deadline(rt::clock::now() + 20ms, stream->read(buffer));
+    if (got || got.error() != errc::timedout) co_return fail(errc::proto);
+    EXPECT_EQ(h.rt().parked_count(), 0u);
+    EXPECT_EQ(h.rt().timer_count(), 0u);
+    // A deadline already passed times out too (at the loop's next timer check).
+    auto late = co_await rt::with_deadline(rt::clock::now() - 1s, stream->read(buffer));
+    if (late || late.error() != errc::timedout) co_return fail(errc::proto);
+    EXPECT_TRUE(c.send_all("late"));
+    auto n = co_await rt::with_deadline(rt::clock::now() + 1h, stream->read_exact(std::span(buffer).first(4)));
+    if (!n) co_return fail(n.error());
+    EXPECT_EQ(h.rt().timer_count(), 0u);
+    co_return rt_test::text_of(std::span(buffer).first(*n));
+  };
+  auto r = h.rt().block_on(body());
+  ASSERT_TRUE(r) << name(r.error());
+  EXPECT_EQ(*r, "late");
+  EXPECT_TRUE(listener.close());
+}
+
+TEST_P(TimerOverSockets, ReadWithDeadlineIsCanceledByItsSecondTokenAndByTheTasksOwn) {
+  rt_host h(GetParam(), 1);
+  auto listener = h.listener();
+  rt_test::client c(h.port());
+  rt::stop_source shutdown, own;
+  std::vector<errc> seen;
+  auto body = [](rt::tcp_listener& l, rt::stop_source& shutdown, std::vector<errc>& seen) -> task<void> {
+    auto stream = co_await l.accept();
+    if (!stream) co_return;
+    std::array<std::byte, 16> buffer{};
+    auto first = co_await rt::with_deadline(rt::clock::now() + 1h, stream->read(buffer), shutdown.token());
+    seen.push_back(first ? errc::success : first.error());
+    auto second = co_await rt::with_deadline(rt::clock::now() + 1h, stream->read(buffer));
+    seen.push_back(second ? errc::success : second.error());
+  };
+  auto stopper = [](rt::stop_source& first, rt::stop_source& second) -> task<void> {
+    co_await rt::sleep_for(20ms);
+    first.request_stop();
+    co_await rt::sleep_for(20ms);
+    second.request_stop();
+  };
+  h.rt().spawn(body(listener, shutdown, seen), own.token());
+  h.rt().spawn(stopper(shutdown, own));
+  ASSERT_TRUE(h.rt().run());
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0], errc::canceled);  // the second token: canceled, not timedout
+  EXPECT_EQ(seen[1], errc::canceled);  // the task's own token
+  EXPECT_EQ(h.rt().timer_count(), 0u);
+  EXPECT_EQ(h.rt().parked_count(), 0u);
+  EXPECT_TRUE(listener.close());
+}
+
+TEST_P(TimerOverSockets, WithStopOfAReadWhoseTokenAlreadyStoppedReadsNothing) {
+  rt_host h(GetParam(), 1);
+  auto listener = h.listener();
+  rt_test::client c(h.port());
+  ASSERT_TRUE(c.send_all("kept"));
+  auto body = [&]() -> task<result<std::string>> {
+    auto stream = co_await listener.accept();
+    if (!stream) co_return fail(stream.error());
+    rt::stop_source stopped;
+    stopped.request_stop();
+    std::array<std::byte, 16> buffer{};
+    auto got = co_await rt::with_stop(stopped.token(), stream->read(buffer));
+    if (got || got.error() != errc::canceled) co_return fail(errc::proto);
+    auto n = co_await rt::with_stop(rt::stop_token{}, stream->read_exact(std::span(buffer).first(4)));
+    if (!n) co_return fail(n.error());
+    co_return rt_test::text_of(std::span(buffer).first(*n));
+  };
+  auto r = h.rt().block_on(body());
+  ASSERT_TRUE(r) << name(r.error());
+  EXPECT_EQ(*r, "kept");  // the canceled read took none of it
+  EXPECT_EQ(h.rt().timer_count(), 0u);
   EXPECT_TRUE(listener.close());
 }
 

@@ -35,13 +35,15 @@ constexpr clock::duration to_clock_duration(std::chrono::duration<Rep, Period> d
   return std::chrono::duration_cast<clock::duration>(d);
 }
 
-/// clock::now() + d, saturated at the time_point limits: a huge timeout means "never", where the
-/// plain sum would wrap into the past and fire at once.
-inline clock::time_point deadline_after(clock::duration d) {
-  const clock::time_point now = clock::now();
-  if (d > clock::duration::zero() && d > clock::time_point::max() - now) return clock::time_point::max();
-  if (d < clock::duration::zero() && d < clock::duration::min() + now.time_since_epoch()) return clock::time_point::min();
-  return now + d;
+/// from + d, saturated at the time_point limits: a huge timeout means "never", where the plain sum
+/// would wrap into the past and fire at once.
+constexpr clock::time_point deadline_after(clock::time_point from, clock::duration d) {
+  if (d > clock::duration::zero() && d > clock::time_point::max() - from) return clock::time_point::max();
+  if (d < clock::duration::zero() && d < clock::duration::min() + from.time_since_epoch()) return clock::time_point::min();
+  return from + d;
 }
+
+/// clock::now() + d, saturated as above.
+inline clock::time_point deadline_after(clock::duration d) { return deadline_after(clock::now(), d); }
 
 }  // namespace wasio::rt

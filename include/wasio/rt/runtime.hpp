@@ -173,6 +173,11 @@ class runtime {
   std::size_t parked_count() const { return parked_; }
   /// poll_oneoff calls made so far (benchmarks and tests of the "never poll for nothing" rule).
   std::uint64_t poll_count() const { return polls_; }
+  /// rt::clock as the loop last read it: after each poll returned, and before each timer check
+  /// (libuv's uv_now). It costs no clock read; it is behind the real clock by however long the
+  /// tasks of this turn have run so far. For deadlines a turn's lateness cannot matter (an idle
+  /// connection's timeout of seconds); clock::now() for anything that measures.
+  clock::time_point loop_time() const { return loop_time_; }
   wasio::registry& registry() { return poll_.registry(); }
 
   // --- For the library's awaiters (detail, but called from templates in headers).
@@ -233,6 +238,7 @@ class runtime {
   std::size_t tasks_ = 0;
   std::size_t budget_left_ = 0;
   std::uint64_t polls_ = 0;
+  clock::time_point loop_time_{};
   bool running_ = false;
   stop_source root_stop_;
   // Last member: destroyed first, so spawned frames go while the poll and queues still exist.

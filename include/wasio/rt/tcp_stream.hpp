@@ -76,6 +76,8 @@ class tcp_stream {
   template <class Derived, class Outcome>
   class io_awaiter : protected detail::io_waiter {
    public:
+    /// await_suspend reads the promise's stop token once, when it begins (rt::with_deadline).
+    using deadline_adaptable = void;
     bool await_ready() noexcept { return false; }
     template <detail::wasio_promise P>
     bool await_suspend(std::coroutine_handle<P> h) {

@@ -1,5 +1,5 @@
 #pragma once
-/// Timers of wasio::rt: sleep_for, sleep_until and with_timeout.
+/// Timers of wasio::rt: sleep_for, sleep_until, with_timeout and with_deadline.
 ///
 /// Timers sit on the runtime's heap; the poll's timeout is the nearest deadline (one clock
 /// subscription however many timers are armed). A timer lives in the awaiting frame: arming one
@@ -11,11 +11,20 @@
 ///   stop token and nothing it owned is left registered); canceled when the awaiting task itself
 ///   was stopped; otherwise a's own outcome. An rt::transfer outcome (read_exact, write_all) keeps
 ///   its byte count through the timeout: the bytes moved before the deadline are not lost.
+/// - with_deadline(t, a[, also]): the same with a time point on rt::clock instead of a duration (a
+///   deadline already passed times `a` out at the loop's next timer check, unless it finished at
+///   once); canceled also when the stop token `also` stopped first (a server's shutdown token).
 /// Notes:
 /// - with_timeout is cooperative: it stops the awaitable's stop token, which every await of this
 ///   library honours; a task that computes without awaiting finishes first.
 /// - with_timeout runs as a task of its own (one frame from the frame allocator), so any awaitable
 ///   whose result is a wasio::result works: a socket operation, a task, task_group::join_within.
+/// - with_deadline reads no clock: a loop that keeps one deadline per phase (an HTTP connection's)
+///   and bounds every read by it pays for no clock read per read.
+/// - with_deadline of a socket operation of rt::tcp_stream (read, write_all, ...) is an awaiter,
+///   not a task: no frame, and its timer is armed only when the operation has to wait (one that
+///   finishes at once costs two stop links and nothing else). Await it where it is called, like
+///   the operation itself. Any other awaitable gets a task, as with_timeout does.
 ///
 /// Example (compiled in tests/guest/rt_timer_test.cpp):
 ///   auto got = co_await wasio::rt::with_timeout(50ms, stream.read(buffer));
@@ -114,22 +123,115 @@ template <has_member_co_await A>
 struct awaited<A> { using type = await_result_t<decltype(std::declval<A&&>().operator co_await())>; };
 }  // namespace detail
 
-/// Awaits `awaitable` for at most `d` (saturated like sleep_for's). Errors: see the header comment.
-template <class Rep, class Period, class Awaitable>
-  requires requires { typename detail::awaited<Awaitable>::type::value_type; }
-task<typename detail::awaited<Awaitable>::type> with_timeout(std::chrono::duration<Rep, Period> d, Awaitable awaitable) {
+namespace detail {
+
+/// An awaiter whose await_suspend reads the awaiting promise's stop token once, there and then
+/// (the socket operations of rt::tcp_stream): it can be bounded without a task of its own.
+template <class A>
+concept deadline_adaptable = requires { typename A::deadline_adaptable; };
+
+/// with_deadline of a deadline_adaptable awaiter: the inner await runs under a stop source of
+/// this awaiter's, which the task's own token, `also` and the deadline's timer stop.
+template <class Inner>
+class [[nodiscard]] deadline_awaiter {
+ public:
+  using outcome = decltype(std::declval<Inner&>().await_resume());
+
+  deadline_awaiter(clock::time_point deadline, Inner inner, stop_token also)
+      : inner_(std::move(inner)), deadline_(deadline), also_(also) {}
+  // Movable only before it starts (with_timeout and with_stop take awaitables by value).
+  deadline_awaiter(deadline_awaiter&& other) noexcept
+      : inner_(std::move(other.inner_)), deadline_(other.deadline_), also_(other.also_) {}
+  deadline_awaiter& operator=(const deadline_awaiter&) = delete;
+
+  bool await_ready() noexcept { return false; }
+  template <wasio_promise P>
+  bool await_suspend(std::coroutine_handle<P> h) {
+    promise_base& p = h.promise();
+    outer_ = p.stop;
+    // Attached first: a token already stopped stops the inner await before it tries anything.
+    from_outer_.attach(outer_, &forward_stop, &stop_);
+    from_also_.attach(also_, &forward_stop, &stop_);
+    p.stop = stop_.token();
+    const bool waiting = inner_.await_suspend(h);
+    p.stop = outer_;
+    if (waiting && deadline_ != clock::time_point::max()) {
+      timer_.fire = &on_deadline;
+      timer_.context = this;
+      p.rt->arm(timer_, deadline_);
+    }
+    return waiting;
+  }
+  outcome await_resume() {
+    if (timer_.armed()) timer_.owner->disarm(timer_);
+    from_outer_.reset();
+    from_also_.reset();
+    outcome got = inner_.await_resume();
+    if (!got && got.error() == errc::canceled && fired_ && !outer_.stop_requested() && !also_.stop_requested())
+      return timed_out(got);
+    return got;
+  }
+
+ private:
+  static void forward_stop(void* source) { static_cast<stop_source*>(source)->request_stop(); }
+  static void on_deadline(timer_entry& t) {
+    auto& self = *static_cast<deadline_awaiter*>(t.context);
+    self.fired_ = true;
+    self.stop_.request_stop();
+  }
+
+  // Lifetime: declared before inner_, so a frame destroyed mid-await ends the inner await first.
+  stop_source stop_;
+  Inner inner_;
+  clock::time_point deadline_;
+  stop_token also_;
+  stop_token outer_;
+  stop_callback from_outer_, from_also_;
+  timer_entry timer_;
+  bool fired_ = false;
+};
+
+/// The task with_timeout and with_deadline (of any other awaitable) run.
+template <class Awaitable>
+task<typename awaited<Awaitable>::type> deadline_task(clock::time_point deadline, Awaitable awaitable, stop_token also) {
   using outcome = typename detail::awaited<Awaitable>::type;
   detail::promise_base& self = co_await detail::this_promise{};
   const stop_token outer = self.stop;
   stop_source inner;
-  detail::stop_link link(outer, inner);
-  detail::deadline_stopper deadline(*self.rt, deadline_after(to_clock_duration(d)), inner);
+  detail::stop_link from_outer(outer, inner);
+  detail::stop_link from_also(also, inner);
+  detail::deadline_stopper timer(*self.rt, deadline, inner);
   self.stop = inner.token();
   outcome got = co_await std::move(awaitable);
   self.stop = outer;
-  if (!got && got.error() == errc::canceled && deadline.fired() && !outer.stop_requested())
-    co_return detail::timed_out(got);
+  if (!got && got.error() == errc::canceled && timer.fired() && !outer.stop_requested() && !also.stop_requested())
+    co_return timed_out(got);
   co_return got;
+}
+
+}  // namespace detail
+
+/// Awaits `awaitable` until `deadline`, and stops it when `also` stops. Errors: see the header comment.
+template <class Awaitable>
+  requires(requires { typename detail::awaited<Awaitable>::type::value_type; } &&
+           !detail::deadline_adaptable<Awaitable>)
+task<typename detail::awaited<Awaitable>::type> with_deadline(clock::time_point deadline, Awaitable awaitable,
+                                                              stop_token also = {}) {
+  return detail::deadline_task(deadline, std::move(awaitable), also);
+}
+
+/// The same for a socket operation: an awaiter, no frame (see the header comment).
+template <detail::deadline_adaptable Awaiter>
+detail::deadline_awaiter<Awaiter> with_deadline(clock::time_point deadline, Awaiter awaiter, stop_token also = {}) {
+  return detail::deadline_awaiter<Awaiter>(deadline, std::move(awaiter), also);
+}
+
+/// Awaits `awaitable` for at most `d` (saturated like sleep_for's). Errors: see the header comment.
+/// The deadline counts from this call (with_timeout is awaited where it is called).
+template <class Rep, class Period, class Awaitable>
+  requires requires { typename detail::awaited<Awaitable>::type::value_type; }
+task<typename detail::awaited<Awaitable>::type> with_timeout(std::chrono::duration<Rep, Period> d, Awaitable awaitable) {
+  return detail::deadline_task(deadline_after(to_clock_duration(d)), std::move(awaitable), stop_token{});
 }
 
 }  // namespace wasio::rt

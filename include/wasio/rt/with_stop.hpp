@@ -10,7 +10,9 @@
 ///   otherwise a's own outcome. until_stopped: canceled when the awaiting task's own token stopped
 ///   first; a token that can never stop (default-constructed) waits for exactly that.
 /// Notes: with_stop runs `a` as a task of its own (one frame from the frame allocator), like
-///   with_timeout; an rt::transfer outcome keeps its byte count.
+///   with_timeout; an rt::transfer outcome keeps its byte count. For a socket operation of
+///   rt::tcp_stream it is an awaiter instead, with no frame (rt::with_deadline's, without a
+///   deadline): await it where it is called.
 ///
 /// Example (compiled in examples/echo/echo_server.cpp):
 ///   auto n = co_await wasio::rt::with_stop(shutdown, stream.read(buffer));
@@ -29,7 +31,8 @@ namespace wasio::rt {
 
 /// Awaits `awaitable`, stopping it when `token` stops. Errors: see the header comment.
 template <class Awaitable>
-  requires requires { typename detail::awaited<Awaitable>::type::value_type; }
+  requires(requires { typename detail::awaited<Awaitable>::type::value_type; } &&
+           !detail::deadline_adaptable<Awaitable>)
 task<typename detail::awaited<Awaitable>::type> with_stop(stop_token token, Awaitable awaitable) {
   using outcome = typename detail::awaited<Awaitable>::type;
   detail::promise_base& self = co_await detail::this_promise{};
@@ -41,6 +44,12 @@ task<typename detail::awaited<Awaitable>::type> with_stop(stop_token token, Awai
   outcome got = co_await std::move(awaitable);
   self.stop = outer;
   co_return got;
+}
+
+/// The same for a socket operation: an awaiter, no frame (see the header comment).
+template <detail::deadline_adaptable Awaiter>
+detail::deadline_awaiter<Awaiter> with_stop(stop_token token, Awaiter awaiter) {
+  return detail::deadline_awaiter<Awaiter>(clock::time_point::max(), std::move(awaiter), token);
 }
 
 /// `co_await until_stopped(token)`: result<void>. Errors: see the header comment.

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <initializer_list>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -179,6 +180,23 @@ TEST_F(CommandEngine, CommandDescribesTheTable) {
   const std::string all = run({"COMMAND"});
   EXPECT_EQ(all.rfind("*" + std::to_string(kv::command_engine::commands().size()) + "\r\n", 0), 0u);
   EXPECT_EQ(run({"COMMAND", "DOCS"}), "-ERR unknown subcommand 'DOCS'. Try COMMAND HELP.\r\n");
+}
+
+// find_command is a binary search over the table (it traps on a table out of order): every name
+// COMMAND lists must be found, in any case; names around and between them must not.
+TEST_F(CommandEngine, EveryCommandOfTheTableIsFoundByName) {
+  const std::string all = run({"COMMAND"});
+  const std::regex entry("\\*10\\r\\n\\$[0-9]+\\r\\n([a-z]+)\\r\\n");
+  std::size_t found = 0;
+  for (std::sregex_iterator it(all.begin(), all.end(), entry), end; it != end; ++it) {
+    std::string upper = (*it)[1].str();
+    for (char& ch : upper) ch = static_cast<char>(ch - 'a' + 'A');
+    EXPECT_NE(run({"COMMAND", "INFO", upper}), "*1\r\n*-1\r\n") << upper;
+    ++found;
+  }
+  EXPECT_EQ(found, kv::command_engine::commands().size());
+  for (std::string_view absent : {"a", "zzz", "gets", "ge", "bgrewriteaofx", "settt"})
+    EXPECT_EQ(run({"COMMAND", "INFO", absent}), "*1\r\n*-1\r\n") << absent;
 }
 
 TEST_F(CommandEngine, InfoReportsSectionsAndCounters) {
