@@ -202,8 +202,12 @@ struct host::impl {
   open_fd& add(std::unique_ptr<open_fd> entry);
 
   // readiness.cpp
-  /// Arms an async_wait for `d` unless one is outstanding (sockets and stdio watchers).
-  void arm(open_fd& f, direction d);
+  /// Arms an async_wait for `d` unless one is outstanding (sockets and stdio watchers). Inline:
+  /// every poll_oneoff scan calls it for each waiting subscription, nearly always already armed.
+  void arm(open_fd& f, direction d) {
+    if (!f.state(d).armed) arm_wait(f, d);
+  }
+  void arm_wait(open_fd& f, direction d);
   /// The guest's own syscall returned EAGAIN: forget the readiness and wait again at once, before
   /// the io_context runs again, so no edge of Asio's edge-triggered epoll is lost.
   void on_would_block(open_fd& f, direction d);

@@ -11,7 +11,7 @@
 
 namespace wasio::testbed {
 
-void host::impl::arm(open_fd& f, direction d) {
+void host::impl::arm_wait(open_fd& f, direction d) {
   if (f.tls || f.tls_listener) return;  // TLS fds wait through their sessions (tls_streams.cpp)
   readiness& state = f.state(d);
   if (state.armed) return;
