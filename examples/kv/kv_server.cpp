@@ -125,9 +125,18 @@ wasio::task<void> kv_server::serve_client(wasio::rt::tcp_stream stream, wasio::r
   }
 }
 
+std::int64_t kv_server::turn_time_ms() {
+  const std::uint64_t polls = wasio::rt::runtime::current().poll_count();
+  if (turn_time_ms_ < 0 || polls != time_read_at_poll_) {
+    turn_time_ms_ = unix_time_ms();
+    time_read_at_poll_ = polls;
+  }
+  return turn_time_ms_;
+}
+
 std::uint64_t kv_server::execute(session& state) {
   const std::uint64_t before = aof_ ? aof_->logged() : 0;
-  state.process(unix_time_ms());
+  state.process(turn_time_ms());
   rearm_expiry_if_sooner();
   if (!aof_ || aof_->logged() == before) return 0;
   // The flusher runs at the start of the next turn, after every client of this one logged.

@@ -90,6 +90,10 @@ class kv_server {
   std::uint64_t execute(session& state);
   /// Acknowledged() moved: wake the clients waiting for it.
   void acknowledged_moved();
+  /// unix_time_ms() as of this turn of the runtime's loop (Redis's cached mstime): every command
+  /// run in one turn sees one time, and the clock is read once per turn however many clients the
+  /// turn serves (it was one clock read per request with -P 1).
+  std::int64_t turn_time_ms();
 
   wasio::rt::error_log log_{"kv"};  // rate-limited error lines (accept failures, output-limit closes)
   server_config config_;
@@ -101,6 +105,8 @@ class kv_server {
   std::unique_ptr<aof> aof_;  // null without --appendonly yes
   notifier flush_wanted_;     // the flusher waits here for a turn that logged something
   notifier durable_;          // clients wait here for their writes to be acknowledged
+  std::uint64_t time_read_at_poll_ = 0;  // the loop's poll count when turn_time_ms_ was read
+  std::int64_t turn_time_ms_ = -1;       // -1: not read yet
 };
 
 /// The realtime clock in Unix milliseconds (Redis's expiry times are Unix times: EXAT, PXAT).
