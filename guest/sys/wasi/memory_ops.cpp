@@ -12,6 +12,12 @@
 
 #include <cstddef>
 
+// Without bulk memory clang lowers each builtin below to a call of the very function it is in: an
+// endless loop, not a copy. The build passes -mbulk-memory for this file (CMakeLists.txt).
+#ifndef __wasm_bulk_memory__
+#error "guest/sys/wasi/memory_ops.cpp must be compiled with -mbulk-memory"
+#endif
+
 extern "C" {
 
 // With bulk memory enabled, clang lowers these builtins to the instructions themselves, never to a
