@@ -35,7 +35,10 @@ namespace {
 /// call apiece (over a tenth of http.wasm's instructions per keep-alive GET).
 class head_pieces {
  public:
-  void add(std::string_view piece) { pieces_[count_++] = piece; }
+  // Empty pieces are left out: an empty view's data() may be null, which memcpy must never get.
+  void add(std::string_view piece) {
+    if (!piece.empty()) pieces_[count_++] = piece;
+  }
   void append_to(std::string& out) const {
     std::size_t total = 0;
     for (std::size_t i = 0; i < count_; ++i) total += pieces_[i].size();
@@ -112,7 +115,7 @@ class last_head {
     std::size_t at = 0;
     for (std::size_t i = 0; i < inputs; ++i) {
       if (parts[i].size() > sizeof key_ - at) return;
-      std::memcpy(key_ + at, parts[i].data(), parts[i].size());
+      if (!parts[i].empty()) std::memcpy(key_ + at, parts[i].data(), parts[i].size());
       offset_[i] = at;
       size_[i] = parts[i].size();
       at += parts[i].size();
@@ -131,7 +134,7 @@ class last_head {
  private:
   static constexpr std::size_t inputs = 4;  // date, content type, allow, extra headers
   bool same(std::size_t i, std::string_view part) const {
-    return size_[i] == part.size() && std::memcmp(key_ + offset_[i], part.data(), part.size()) == 0;
+    return size_[i] == part.size() && (part.empty() || std::memcmp(key_ + offset_[i], part.data(), part.size()) == 0);
   }
 
   bool valid_ = false;
